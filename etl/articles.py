@@ -1,0 +1,157 @@
+"""Article files: bytes on disk to an `Article` (id, date or inferred year, title, text).
+
+`parse_article` is pure (text in, Article out). `read_article` does the I/O:
+it refuses empty, binary and oversized files, decodes UTF-8 or a detectable
+legacy encoding (GB18030, Latin-1 ...), and reduces HTML to its main text.
+Every refusal is an `ArticleError` that names the file and the problem.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from etl.periods import infer_year
+
+ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+MAX_ARTICLE_BYTES = 2_000_000
+MAX_LINE_CHARS = 100_000
+_DATE_LINE = re.compile(r"\A\ufeff?[ \t]*date[ \t]+(?P<value>\S+)[ \t]*", re.IGNORECASE)
+
+
+class ArticleError(Exception):
+    """A file that cannot be read as an article; the message names file and problem."""
+
+    def __init__(self, path: str | Path, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    text: str                   # the article text; fact offsets point into it
+    published: date | None
+    year: int | None            # published year, else inferred from the text
+    date_status: str            # stated | inferred | unknown
+    title: str
+    outlet: str | None = None
+    path: str | None = None
+    content_hash: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+
+_OUTLETS = [
+    (re.compile(r"/\s*SHINE\b|Shanghai Daily"), "Shanghai Daily"),
+    (re.compile(r"\(Xinhua\)|\bXinhua\b"), "Xinhua"),
+    (re.compile(r"China Daily|chinadaily\.com\.cn"), "China Daily"),
+    (re.compile(r"english\.shanghai\.gov\.cn|International Services Shanghai"), "Shanghai government portal"),
+]
+
+
+def content_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _title(text: str) -> str:
+    first = text.strip().split("\n", 1)[0].strip()
+    sentence = re.split(r"(?<=[.!?])\s+", first, maxsplit=1)[0]
+    return sentence if len(sentence) <= 160 else sentence[:157].rstrip() + "..."
+
+
+def parse_article(article_id: str, raw: str, *, path: str | None = None, today: date | None = None) -> Article:
+    """An article from its decoded file contents.
+
+    A leading ` date YYYY-MM-DD` is the publication date; what follows it on
+    that line is the lead. A malformed or future date is not trusted: the
+    year is then inferred from the text, and a warning says why.
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    warnings: list[str] = []
+    published = None
+    m = _DATE_LINE.match(text)
+    if m:
+        text = text[m.end():]
+        try:
+            published = date.fromisoformat(m.group("value"))
+        except ValueError:
+            warnings.append(f"date line {m.group('value')!r} is not a YYYY-MM-DD date; year inferred from text")
+        if published and today and published > today:
+            warnings.append(f"date line {published.isoformat()} is in the future; year inferred from text")
+            published = None
+    if published:
+        year, status = published.year, "stated"
+    else:
+        year = infer_year(text)
+        status = "inferred" if year else "unknown"
+    outlet = next((name for pattern, name in _OUTLETS if pattern.search(text)), None)
+    return Article(article_id, text, published, year, status, _title(text), outlet, path,
+                   content_hash(text), tuple(warnings))
+
+
+def decode(data: bytes, path: str | Path) -> str:
+    """Bytes to text: UTF-8, else a legacy encoding that can be detected with confidence."""
+    if not data.strip():
+        raise ArticleError(path, "empty file")
+    if b"\x00" in data[:8192]:
+        raise ArticleError(path, "binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # only legacy-encoded files need it
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise ArticleError(path, "not UTF-8 and no other text encoding could be detected")
+    return str(best)
+
+
+def html_to_text(html: str, path: str | Path) -> str:
+    """The main text of an HTML page: scripts, navigation and boilerplate dropped."""
+    import trafilatura  # only HTML uploads need it; keeps plain builds light
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+    if not text or not text.strip():
+        raise ArticleError(path, "HTML page has no main text to extract")
+    return re.sub(r"\n+", "\n\n", text.strip())
+
+
+def article_from_bytes(article_id: str, data: bytes, path: str | Path, *, suffix: str,
+                       today: date | None = None, max_bytes: int = MAX_ARTICLE_BYTES) -> Article:
+    """An article from a file's bytes, or an ArticleError saying what is wrong with them."""
+    if suffix.lower() not in ARTICLE_SUFFIXES:
+        raise ArticleError(path, f"unsupported file type {suffix or '(none)'}; expected one of "
+                                 + ", ".join(sorted(ARTICLE_SUFFIXES)))
+    if len(data) > max_bytes:
+        raise ArticleError(path, f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit")
+    text = decode(data, path)
+    if suffix.lower() in (".html", ".htm"):
+        date_line = _DATE_LINE.match(text)
+        text = (date_line.group(0).rstrip() + " " if date_line else "") + html_to_text(text, path)
+    if max((len(line) for line in text.split("\n")), default=0) > MAX_LINE_CHARS:
+        raise ArticleError(path, f"a line is over {MAX_LINE_CHARS:,} characters; not prose")
+    if not re.search(r"[A-Za-z]{2,}", text):
+        raise ArticleError(path, "no English text found")
+    return parse_article(article_id, text, path=str(path), today=today)
+
+
+def read_article(path: str | Path, *, today: date | None = None) -> Article:
+    """Read one article file; the article id is the file name without its extension."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ArticleError(path, "file disappeared before it could be read") from None
+    except OSError as e:
+        raise ArticleError(path, f"cannot be read: {e.strerror or e}") from None
+    return article_from_bytes(path.stem, data, path, suffix=path.suffix, today=today)
+
+
+def article_paths(directory: str | Path) -> list[Path]:
+    """Article files in a directory, sorted by name."""
+    return sorted(p for p in Path(directory).iterdir()
+                  if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith("."))

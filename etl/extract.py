@@ -1,0 +1,245 @@
+"""Article in, facts out: the pure composition of numbers, indicators, places and periods.
+
+For every sentence (a repeated sentence only once) each figure is classified;
+a figure that reports an indicator becomes a `Fact` with its place, period,
+qualifier, year-on-year change and offsets; every other quantity is kept as
+an `UnclassifiedFigure` so analysts can see what the rules did not cover.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from etl import changes, indicators, money, numbers, places, periods
+from etl.articles import Article
+
+EXTRACTOR_VERSION = "1"
+"""Bump when extraction rules change in code, so cached facts are recomputed."""
+
+COUNTERPART_INDICATORS = {"fdi_cumulative_usd", "investor_enterprises_cumulative_count"}
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:U\.S|U\.K|Co|Ltd|Inc|Corp|No|Mr|Mrs|Ms|Dr|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|vs|etc|e\.g|i\.e|approx|Gov|Dept)|\b[A-Z])\.$")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_THE_DISTRICT = re.compile(r"\bthe (?:business |central business )?(?:district|zone|area|park|hub)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Fact:
+    article: str
+    indicator: str
+    value: float | None
+    unit: str
+    original_value: float
+    original_unit: str
+    geo: str
+    area: str | None
+    counterpart: str | None
+    year: int | None
+    period_start: str | None
+    period_end: str | None
+    qualifier: str
+    yoy_pct: float | None
+    sentence: str
+    char_start: int
+    char_end: int
+    fact_id: str
+    value_note: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class UnclassifiedFigure:
+    article: str
+    figure_id: str
+    text: str
+    value: float
+    kind: str
+    sentence: str
+    char_start: int
+    char_end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    facts: list[Fact]
+    unclassified: list[UnclassifiedFigure]
+
+
+def stable_id(*parts) -> str:
+    """An id that stays the same across rebuilds for the same article, rule and offsets."""
+    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).hexdigest()
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    spans, cursor = [], 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        if text[cursor:m.start()].strip():
+            spans.append((cursor, m.start()))
+        cursor = m.end()
+    if text[cursor:].strip():
+        spans.append((cursor, len(text)))
+    return spans
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, cursor = [], start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if _ABBREVIATIONS.search(text, max(start, m.start() - 6), m.start() + 1):
+            continue
+        cut = m.end() - (len(m.group(0)) - len(m.group(0).rstrip()))
+        spans.append((cursor, cut))
+        cursor = m.end()
+    if text[cursor:end].strip():
+        spans.append((cursor, end))
+    return spans
+
+
+def _place_near(text: str, start: int, end: int, article_place) -> places.Place | None:
+    found = places.mentions(text[start:end])
+    if article_place is not None and _THE_DISTRICT.search(text, start, end):
+        return article_place
+    return places.most_specific(found)
+
+
+def _period_for(kind: str, stated, event_day: date | None, carried, article: Article):
+    """(start, end, year) of a figure, by what its sentence states and what kind of figure it is."""
+    if kind == "stock":
+        if stated is not None and stated.kind not in ("year_to_date", "cumulative"):
+            end = stated.end or (date(stated.start.year, 12, 31) if stated.start else None)
+            return None, end, end.year if end else stated.year
+        end = article.published
+        return None, end, end.year if end else article.year
+    if stated is not None:
+        return stated.start, stated.end, stated.year
+    if event_day is not None and kind == "event":
+        return event_day, event_day, event_day.year
+    if carried is not None and kind != "event":
+        return carried.start, carried.end, carried.year
+    if event_day is not None:
+        return event_day, event_day, event_day.year
+    return None, None, article.year
+
+
+def extract(article: Article) -> Extraction:
+    """Every indicator figure in an article, and every other quantity seen."""
+    text = numbers.fold_punctuation(article.text).replace("\n", " ").replace("\r", " ")
+    # Newlines were blanked one for one; paragraph breaks are read from the original.
+    source = article.text
+    ref = periods.Reference(article.published, article.year)
+    all_figures = numbers.find_figures(text)
+    paragraph_spans = _paragraph_spans(source)
+    article_place = places.article_place([text[s:e] for s, e in paragraph_spans])
+
+    facts: list[Fact] = []
+    unclassified: list[UnclassifiedFigure] = []
+    seen_sentences: set[str] = set()
+    seen_facts: set[tuple] = set()
+    last_event_day: date | None = None
+    figure_index = 0
+
+    for p_start, p_end in paragraph_spans:
+        paragraph = text[p_start:p_end]
+        carried = None
+        for s_start, s_end in _sentence_spans(text, p_start, p_end):
+            while figure_index < len(all_figures) and all_figures[figure_index].start < s_start:
+                figure_index += 1
+            in_sentence = []
+            while figure_index < len(all_figures) and all_figures[figure_index].end <= s_end:
+                in_sentence.append(all_figures[figure_index])
+                figure_index += 1
+            sentence = text[s_start:s_end]
+            key = re.sub(r"\W+", " ", sentence).strip().lower()
+            if key in seen_sentences:
+                continue
+            seen_sentences.add(key)
+
+            stated = periods.find_period(sentence, ref)
+            event_day = periods.find_event_date(sentence, ref)
+            if event_day is not None:
+                last_event_day = event_day
+            candidates = [f for f in in_sentence if f.kind in numbers.FACT_KINDS]
+            consumed: set[int] = set()  # starts of figures that became facts or their YoY
+            original_sentence = source[s_start:s_end].strip()
+
+            for fig in candidates:
+                others = [f for f in candidates if f is not fig]
+                cue = indicators.cue_text(sentence, s_start, fig, others)
+                indicator = indicators.classify(cue, fig, paragraph)
+                if indicator is None:
+                    continue
+                yoy, percent = changes.find_yoy(text, fig, in_sentence)
+                consumed.add(fig.start)
+                if percent is not None:
+                    consumed.add(percent.start)
+                start, end, year = _period_for(indicator.kind, stated, event_day or last_event_day,
+                                               carried, article)
+                place = _geo_for(indicator.kind, text, s_start, s_end, fig, p_start, p_end, article_place)
+                counterpart = _counterpart(text, s_start, s_end, fig) if indicator.key in COUNTERPART_INDICATORS else None
+                value, note = (money.to_usd(fig.value, fig.currency, year) if fig.kind == "money"
+                               else (fig.value, None))
+                # The same figure restated elsewhere in the article is one fact.
+                dedupe_key = (indicator.key, fig.value, place.geo, counterpart, start, end, year)
+                if dedupe_key in seen_facts:
+                    continue
+                seen_facts.add(dedupe_key)
+                facts.append(Fact(
+                    article=article.id, indicator=indicator.key, value=value, unit=indicator.unit,
+                    original_value=fig.value,
+                    original_unit=fig.currency if fig.kind == "money" else indicator.unit,
+                    geo=place.geo, area=place.area, counterpart=counterpart, year=year,
+                    period_start=start.isoformat() if start else None,
+                    period_end=end.isoformat() if end else None,
+                    qualifier=fig.qualifier, yoy_pct=yoy, sentence=original_sentence,
+                    char_start=fig.start, char_end=fig.end,
+                    fact_id=stable_id(article.id, indicator.key, fig.start, fig.end), value_note=note,
+                ))
+
+            for fig in in_sentence:
+                if fig.kind in numbers.UNCLASSIFIED_SKIP or fig.start in consumed:
+                    continue
+                unclassified.append(UnclassifiedFigure(
+                    article=article.id, figure_id=stable_id(article.id, "figure", fig.start, fig.end),
+                    text=source[fig.start:fig.end], value=fig.value, kind=fig.kind,
+                    sentence=original_sentence, char_start=fig.start, char_end=fig.end,
+                ))
+            if stated is not None:
+                carried = stated
+    return Extraction(facts, unclassified)
+
+
+def _geo_for(kind, text, s_start, s_end, fig, p_start, p_end, article_place) -> places.Place:
+    """The place a figure is filed under.
+
+    An event's figures belong to the district that hosts it unless their own
+    sentence names a district; other figures take the narrowest place named in
+    their clause, sentence, paragraph, then the article's, then Shanghai.
+    """
+    g = places.gazetteer()
+    shanghai = next(p for p in g.places if p.name == "Shanghai")
+    clause_start = text.rfind(";", s_start, fig.start) + 1 or s_start
+    clause_end = text.find(";", fig.end, s_end)
+    clause_end = s_end if clause_end == -1 else clause_end
+    sentence_place = (_place_near(text, max(clause_start, s_start), clause_end, article_place)
+                      or _place_near(text, s_start, s_end, article_place))
+    if kind == "event":
+        if sentence_place is not None and sentence_place.level in ("district", "area"):
+            return sentence_place
+        return article_place or sentence_place or _place_near(text, p_start, p_end, None) or shanghai
+    return (sentence_place or _place_near(text, p_start, p_end, article_place)
+            or article_place or shanghai)
+
+
+def _counterpart(text: str, s_start: int, s_end: int, fig: numbers.Figure) -> str | None:
+    named = places.counterparts(text[s_start:s_end])
+    if not named:
+        return None
+    position = fig.start - s_start
+    return min(named, key=lambda item: abs(item[1] - position))[0]

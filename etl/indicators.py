@@ -1,0 +1,95 @@
+"""Which indicator a figure reports, from the wording around it.
+
+The cue table is data (`catalog/cues.toml`, documented there). A figure is
+classified by rewriting its sentence so that the figure reads `#` and every
+other figure `§`, then trying each indicator's cues in catalog order.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from etl.numbers import Figure
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+UNIT_KIND = {"USD": "money", "sqm": "area", "count": "count", "batches": "count"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    unit: str
+    tier: str
+    kind: str           # flow | stock | event
+    description: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    indicator: Indicator
+    cues: tuple[re.Pattern, ...]
+    requires: re.Pattern | None
+
+
+@cache
+def catalog() -> dict[str, Indicator]:
+    """The indicator catalog, keyed by indicator key, in catalog order."""
+    with open(CATALOG_DIR / "indicators.csv", encoding="utf-8", newline="") as fh:
+        return {row["key"]: Indicator(**row) for row in csv.DictReader(fh)}
+
+
+def _expand(pattern: str, macros: dict[str, str]) -> str:
+    # Macros may use macros; expand until nothing changes.
+    for _ in range(5):
+        expanded = re.sub(r"\{([A-Z_]+)\}", lambda m: macros[m.group(1)], pattern)
+        if expanded == pattern:
+            return expanded
+        pattern = expanded
+    return pattern
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    """The cue table compiled, in the order cues are tried."""
+    data = tomllib.loads((CATALOG_DIR / "cues.toml").read_text(encoding="utf-8"))
+    macros = data.pop("macros")
+    known = catalog()
+    compiled = []
+    for key, entry in data.items():
+        if key not in known:
+            raise ValueError(f"catalog/cues.toml: [{key}] is not an indicator in catalog/indicators.csv")
+        cues = tuple(re.compile(_expand(c, macros), re.IGNORECASE) for c in entry["cues"])
+        requires = re.compile(entry["requires"], re.IGNORECASE) if entry.get("requires") else None
+        compiled.append(Rule(known[key], cues, requires))
+    return tuple(compiled)
+
+
+def cue_text(sentence: str, sentence_start: int, target: Figure, others: list[Figure]) -> str:
+    """The sentence with `target` (and its qualifier) as `#`, other figures as `§`."""
+    pieces, cursor = [], sentence_start
+    for fig in sorted([target, *others], key=lambda f: f.qualifier_start):
+        start = fig.qualifier_start if fig is target else fig.start
+        if start < cursor:
+            continue
+        pieces.append(sentence[cursor - sentence_start:start - sentence_start])
+        pieces.append("#" if fig is target else "§")
+        cursor = fig.end
+    pieces.append(sentence[cursor - sentence_start:])
+    return "".join(pieces)
+
+
+def classify(text: str, figure: Figure, paragraph: str) -> Indicator | None:
+    """The indicator `figure` reports, given its cue text, or None."""
+    for rule in rules():
+        if UNIT_KIND[rule.indicator.unit] != figure.kind:
+            continue
+        if rule.requires is not None and not rule.requires.search(paragraph):
+            continue
+        if any(cue.search(text) for cue in rule.cues):
+            return rule.indicator
+    return None

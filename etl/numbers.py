@@ -1,0 +1,231 @@
+"""Figures in prose: where a number is, what it amounts to, and what kind it is.
+
+`find_figures(text)` returns every numeric expression with its value after
+scale words ("1.13 trillion yuan" -> 1.13e12, "CNY"), its qualifier ("about",
+"more than"), its span as written, and a kind that says whether it can be an
+indicator figure at all (count, money, area) or is something else (year,
+percent, ordinal date, duration, version, ...).
+
+The text given must already be passed through `fold_punctuation`, which maps
+typographic quotes and dashes to ASCII one character for one, so offsets stay
+those of the original text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\uff04": "$", "\uffe5": "\u00a5",
+})
+
+
+def fold_punctuation(text: str) -> str:
+    """Typographic punctuation to ASCII, keeping every offset unchanged."""
+    return text.translate(_FOLD)
+
+
+_UNITS = {
+    "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+# "one" alone is left out on purpose: it is far more often a pronoun
+# ("one of the city's ...") than a figure.
+_SMALL_WORDS = {**_UNITS, **_TENS, "one": 1, "a": 1, "an": 1}
+_MULTIPLIER_WORDS = {"hundred": 100, "thousand": 1_000}
+SCALES = {
+    "thousand": 1e3, "million": 1e6, "mln": 1e6, "mn": 1e6, "billion": 1e9,
+    "bln": 1e9, "bn": 1e9, "trillion": 1e12, "tn": 1e12,
+}
+
+_unit_alt = "|".join(sorted(_UNITS, key=len, reverse=True))
+_tens_alt = "|".join(_TENS)
+_TWO_DIGIT = rf"(?:(?:{_tens_alt})(?:[- ](?:{_unit_alt}))?|{_unit_alt})"
+_WORD_NUMBER = (
+    rf"(?:(?:a|an|one|{_TWO_DIGIT})\s+(?:hundred|thousand)(?:\s+and\s+{_TWO_DIGIT})?"
+    rf"|{_TWO_DIGIT})"
+)
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+_CURRENCY_BEFORE = r"US\s?\$|U\.S\.\s?\$|USD|RMB|CNY|\$|\u00a5"
+_CURRENCY_AFTER = r"(?:U\.S\.|US|American)\s+dollars|dollars|USD|yuan|RMB|CNY"
+_FIGURE = re.compile(
+    rf"(?<![\w$\u00a5.,/-])"
+    rf"(?:(?P<cur_before>{_CURRENCY_BEFORE})\s?)?"
+    rf"(?P<num>{_DIGITS}|\b{_WORD_NUMBER}\b)"
+    rf"(?:\s?(?P<scale>trillion|billion|million|thousand|bln|mln|bn|mn|tn)\b)?"
+    rf"(?:\s(?P<cur_after>{_CURRENCY_AFTER})\b)?"
+    rf"(?P<pct>\s?(?:%|percent\b|per\s?cent\b|percentage points?\b))?",
+    re.IGNORECASE,
+)
+
+QUALIFIERS = {
+    "approx": ["about", "around", "some", "roughly", "approximately", "approx.", "nearly", "almost",
+               "close to", "an estimated", "estimated", "circa", "around about"],
+    "at_least": ["over", "more than", "exceeded", "exceeding", "exceeds", "exceed", "above",
+                 "at least", "in excess of", "upwards of", "no less than", "not less than",
+                 "surpassed", "surpassing", "topped", "north of", "beyond"],
+    "at_most": ["under", "less than", "fewer than", "up to", "below", "at most", "no more than",
+                "not more than", "a maximum of", "a maximum"],
+}
+_QUALIFIER_WORD = {w: q for q, words in QUALIFIERS.items() for w in words}
+_QUALIFIER_BEFORE = re.compile(
+    r"\b(?P<q>" + "|".join(re.escape(w) for w in sorted(_QUALIFIER_WORD, key=len, reverse=True))
+    + r")\s+(?:a total of\s+|the\s+)?$",
+    re.IGNORECASE,
+)
+_QUALIFIER_AFTER = re.compile(r"^(?:-plus\b|\+|\s+or more\b|\s+and above\b)", re.IGNORECASE)
+# "no more than" must not read as "more than"; the longest phrase is tried first
+# by the alternation order above, and these negations flip the meaning.
+
+_MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December"
+           r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec")
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE)
+_DURATION_AFTER = re.compile(
+    r"^[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE)
+_PERIOD_BEFORE = re.compile(r"\b(?:first|last|past|next|previous|initial)\s+$", re.IGNORECASE)
+_VERSION_NEAR = re.compile(r"^\s*(?:version|edition)\b", re.IGNORECASE)
+_VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE)
+_TIME_AFTER = re.compile(r"^(?::\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock))", re.IGNORECASE)
+_AREA_AFTER = re.compile(
+    r"^\s*(?:square\s+met(?:er|re)s?|sq\.?\s?m\b|sqm\b|m2\b|m\u00b2)", re.IGNORECASE)
+_RANGE_AFTER = re.compile(r"^-\d")
+_IDENTIFIER_AFTER = re.compile(r"^[A-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One numeric expression in a text.
+
+    `start`/`end` span the amount as written (currency, number, scale);
+    `qualifier_start` extends back over a qualifier such as "more than".
+    """
+    start: int
+    end: int
+    qualifier_start: int
+    text: str
+    value: float
+    kind: str          # count | money | area | percent | year | date | duration | version | period | range | time
+    currency: str | None   # USD | CNY for money
+    qualifier: str     # exact | approx | at_least | at_most
+
+
+def parse_number(token: str) -> float | None:
+    """Digits with separators, or number words ("Fourteen", "a hundred", "two hundred")."""
+    token = token.strip()
+    if token[0].isdigit():
+        return float(token.replace(",", ""))
+    words = re.split(r"[\s-]+", token.lower())
+    total, current = 0, 0
+    for word in words:
+        if word == "and":
+            continue
+        if word in _MULTIPLIER_WORDS:
+            current = max(current, 1) * _MULTIPLIER_WORDS[word]
+            if word == "thousand":
+                total, current = total + current, 0
+        elif word in _SMALL_WORDS:
+            current += _SMALL_WORDS[word]
+        else:
+            return None
+    return float(total + current)
+
+
+def _currency(before: str | None, after: str | None) -> str | None:
+    marker = (before or after or "").upper().replace(" ", "")
+    if not marker:
+        return None
+    if marker in {"RMB", "CNY", "YUAN", "\u00a5"}:
+        return "CNY"
+    return "USD"
+
+
+def _kind(text: str, m: re.Match, value: float, currency: str | None) -> str:
+    start, end = m.start(), m.end()
+    after, before = text[end:end + 40], text[max(0, start - 30):start]
+    num = m.group("num")
+    if m.group("pct"):
+        return "percent"
+    if currency:
+        return "money"
+    if _IDENTIFIER_AFTER.match(after):
+        return "identifier"
+    if _RANGE_AFTER.match(after):
+        return "range"
+    if _TIME_AFTER.match(after):
+        return "time"
+    if m.group("scale") is None and num.isdigit() and len(num) == 4 and 1900 <= value <= 2099:
+        return "year"
+    if _MONTH_BEFORE.search(before) or _MONTH_AFTER.match(after):
+        return "date"
+    if _PERIOD_BEFORE.search(before) and re.match(r"^\s+(?:months?|quarters?|half)\b", after, re.I):
+        return "period"
+    if _DURATION_AFTER.match(after):
+        return "duration"
+    if "." in num and (_VERSION_NEAR.match(after) or _VERSION_BEFORE.search(before)):
+        return "version"
+    if _AREA_AFTER.match(after):
+        return "area"
+    return "count"
+
+
+def _qualifier(text: str, start: int, end: int) -> tuple[str, int]:
+    m = _QUALIFIER_BEFORE.search(text[max(0, start - 40):start])
+    if m:
+        word = m.group("q").lower()
+        return _QUALIFIER_WORD[word], start - (len(text[max(0, start - 40):start]) - m.start())
+    if _QUALIFIER_AFTER.match(text[end:end + 12]):
+        return "at_least", start
+    return "exact", start
+
+
+def _is_equivalent(text: str, previous: Figure | None, start: int) -> bool:
+    """A money amount in brackets right after another is its conversion, not a figure."""
+    if previous is None or previous.kind != "money":
+        return False
+    return bool(re.fullmatch(r"\s*\(\s*(?:about |around |roughly |or |approximately |some )?",
+                             text[previous.end:start], re.IGNORECASE))
+
+
+def find_figures(text: str) -> list[Figure]:
+    """Every numeric expression in `text`, in order, classified by kind."""
+    figures: list[Figure] = []
+    for m in _FIGURE.finditer(text):
+        value = parse_number(m.group("num"))
+        if value is None:
+            continue
+        scale = m.group("scale")
+        if scale:
+            value *= SCALES[scale.lower()]
+        currency = _currency(m.group("cur_before"), m.group("cur_after"))
+        kind = _kind(text, m, value, currency)
+        end = m.end("pct") if m.group("pct") else m.end()
+        if kind != "percent":
+            end = m.end("cur_after") if m.group("cur_after") else (m.end("scale") if scale else m.end("num"))
+        start = m.start()
+        if kind == "money" and _is_equivalent(text, figures[-1] if figures else None, start):
+            kind = "equivalent"
+        qualifier, qualifier_start = _qualifier(text, start, end)
+        if kind in ("year", "date", "identifier", "period", "time") and qualifier == "exact":
+            qualifier_start = start
+        figures.append(Figure(start, end, qualifier_start, text[start:end], value,
+                              kind, currency, qualifier))
+    return figures
+
+
+FACT_KINDS = {"count", "money", "area"}
+"""Kinds that can report an indicator; the rest are never facts."""
+
+UNCLASSIFIED_SKIP = {"year", "date", "identifier", "period", "time", "equivalent"}
+"""Kinds not even listed as unclassified figures: they are not quantities."""

@@ -1,0 +1,258 @@
+"""Period wording resolved against the article's date.
+
+`find_period(sentence, ref)` reads the period a sentence states ("In 2023",
+"the first eight months of this year", "as of the end of June", "since
+China's reform and opening up") and returns its start, end and year, or None.
+`find_event_date(sentence, ref)` reads the date of an event ("held on
+Thursday", "on November 5"). Both are pure: `ref` carries the article's date
+(or only its inferred year).
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What relative wording is resolved against."""
+    published: date | None
+    year: int | None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date | None
+    end: date | None
+    year: int | None
+    kind: str   # full_year | part_year | year_to_date | stock | cumulative | event
+
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_ORDINAL_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                  "nine": 9, "ten": 10, "eleven": 11, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6,
+                  "7": 7, "8": 8, "9": 9, "10": 10, "11": 11}
+_QUARTER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_YEAR = r"(?:19|20)\d\d"
+_WHICH_YEAR = rf"(?:(?:of\s+|in\s+)?(?P<y>{_YEAR})|(?:of\s+)?(?P<rel>this|last|the\s+current|the\s+previous|the\s+same)\s+year)"
+
+# Comparisons name a year that is not the figure's period: "up 5 percent from
+# the same period last year". They are blanked before periods are read.
+_COMPARISON = re.compile(
+    r"\b(?:from|over|compared\s+(?:with|to)|than|versus|vs\.?)\s+(?:the\s+same\s+period\s+(?:of\s+|in\s+)?)?"
+    r"(?:last\s+year|the\s+previous\s+year|the\s+prior\s+year|a\s+year\s+(?:earlier|ago|before)|(?:19|20)\d\d)"
+    r"|\bthe\s+same\s+period\s+(?:of\s+|in\s+)?(?:last\s+year|the\s+previous\s+year|(?:19|20)\d\d)"
+    r"|\byear[- ]on[- ]year\b",
+    re.IGNORECASE,
+)
+
+
+def _blank_comparisons(text: str) -> str:
+    return _COMPARISON.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _resolve_year(m: re.Match, ref: Reference) -> int | None:
+    if m.groupdict().get("y"):
+        return int(m.group("y"))
+    rel = (m.groupdict().get("rel") or "this").lower()
+    if ref.year is None:
+        return None
+    return ref.year - 1 if rel in ("last", "the previous") else ref.year
+
+
+def _part(m, ref, first_month, last_month) -> Period | None:
+    year = _resolve_year(m, ref)
+    if year is None:
+        return None
+    return Period(date(year, first_month, 1), _month_end(year, last_month), year, "part_year")
+
+
+def _half(m, ref):
+    which = m.group("h").lower()
+    return _part(m, ref, 1, 6) if which in ("first", "1", "h1") else _part(m, ref, 7, 12)
+
+
+def _first_months(m, ref):
+    return _part(m, ref, 1, _ORDINAL_COUNT[m.group("n").lower()])
+
+
+def _first_quarters(m, ref):
+    return _part(m, ref, 1, 3 * _ORDINAL_COUNT.get((m.group("n") or "").lower(), 1))
+
+
+def _quarter(m, ref):
+    q = _QUARTER[m.group("q").lower()]
+    return _part(m, ref, 3 * q - 2, 3 * q)
+
+
+def _month_range(m, ref):
+    first, last = MONTHS[m.group("m1").lower().rstrip(".")], MONTHS[m.group("m2").lower().rstrip(".")]
+    return _part(m, ref, first, last) if first <= last else None
+
+
+def _year_to_date(m, ref):
+    year = _resolve_year(m, ref)
+    return Period(date(year, 1, 1), None, year, "year_to_date") if year else None
+
+
+def _since_month(m, ref):
+    year = _resolve_year(m, ref)
+    month = MONTHS[m.group("m1").lower().rstrip(".")]
+    return Period(date(year, month, 1), None, year, "year_to_date") if year else None
+
+
+def _stock_month(m, ref):
+    month = MONTHS[m.group("m1").lower().rstrip(".")]
+    year = _resolve_year(m, ref)
+    if year is None:
+        return None
+    if not m.group("y") and ref.published and month > ref.published.month:
+        year -= 1  # "as of November" in a March article is last November
+    end = _month_end(year, month)
+    if m.group("d") and int(m.group("d")) <= end.day:
+        end = end.replace(day=int(m.group("d")))
+    return Period(None, end, year, "stock")
+
+
+def _stock_year(m, ref):
+    year = _resolve_year(m, ref)
+    return Period(None, date(year, 12, 31), year, "stock") if year else None
+
+
+def _cumulative(m, ref):
+    if ref.published:
+        return Period(None, ref.published, ref.published.year, "cumulative")
+    return Period(None, None, ref.year, "cumulative")
+
+
+def _full_year(m, ref):
+    year = _resolve_year(m, ref)
+    return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year") if year else None
+
+
+_S = r"\s+"
+# Tried in order; the first that matches anywhere in the sentence wins, so the
+# narrower wording ("the first half of 2023") sits above the wider ("in 2023").
+_PATTERNS = [
+    (rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
+    (rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
+    (rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
+    (rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
+    (rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
+    (rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
+    (rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
+    (rf"\b(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+)?(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
+    (rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
+    (r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
+    (rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
+    (r"\b(?P<rel>this)\s+year\b", _year_to_date),
+]
+_COMPILED = [(re.compile(p, re.IGNORECASE), f) for p, f in _PATTERNS]
+
+
+def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
+    groups = m.groupdict()
+    if "h" in groups:
+        if groups.get("h2"):
+            year = int(groups["y2"])
+            return _part_from(year, 1, 6) if groups["h2"].upper() == "H1" else _part_from(year, 7, 12)
+        return _half(m, ref)
+    if groups.get("q2"):
+        q = int(groups["q2"])
+        year = int(groups["y3"]) if groups.get("y3") else ref.year
+        return _part_from(year, 3 * q - 2, 3 * q) if year else None
+    return _quarter(m, ref)
+
+
+def _part_from(year: int, first: int, last: int) -> Period:
+    return Period(date(year, first, 1), _month_end(year, last), year, "part_year")
+
+
+def find_period(sentence: str, ref: Reference) -> Period | None:
+    """The period a sentence states, or None when it states none."""
+    text = _blank_comparisons(sentence)
+    for pattern, resolve in _COMPILED:
+        m = pattern.search(text)
+        if not m:
+            continue
+        groups = m.groupdict()
+        if groups.get("y4"):
+            year = int(groups["y4"])
+            return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year")
+        period = (resolve or _half_or_quarter)(m, ref)
+        if period is not None:
+            return period
+    return None
+
+
+_EVENT_DAY = re.compile(
+    rf"\b(?:on|last|this)\s+(?:(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    rf"|(?P<m1>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>{_YEAR}))?"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?)\b",
+    re.IGNORECASE,
+)
+_FUTURE = re.compile(r"\b(?:will|is\s+scheduled|are\s+scheduled|is\s+set|to\s+be\s+held|upcoming|is\s+slated)\b", re.IGNORECASE)
+
+
+def find_event_date(sentence: str, ref: Reference) -> date | None:
+    """The date of the event a sentence reports, when it gives one that can be resolved.
+
+    A bare weekday is the one on or before the publication date, or on or after
+    it when the sentence speaks of the event in the future tense.
+    """
+    m = _EVENT_DAY.search(sentence)
+    if not m:
+        return None
+    if m.group("wd"):
+        if ref.published is None:
+            return None
+        target = _WEEKDAYS[m.group("wd").lower()]
+        if _FUTURE.search(sentence):
+            return ref.published + timedelta(days=(target - ref.published.weekday()) % 7)
+        return ref.published - timedelta(days=(ref.published.weekday() - target) % 7)
+    month = MONTHS[(m.group("m1") or m.group("m2")).lower().rstrip(".")]
+    day = int(m.group("d") or m.group("d2"))
+    year_text = m.group("y") or m.group("y2")
+    year = int(year_text) if year_text else (ref.published.year if ref.published else ref.year)
+    if year is None:
+        return None
+    if not year_text and ref.published and (month - ref.published.month) > 6:
+        year -= 1  # a late-year date in an early-year article is last year's
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+_CIIE = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE)
+_CIIE_WORD = re.compile(r"\b(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE)
+_ORDINAL_WORDS = {w: i for i, w in enumerate(
+    ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], 1)}
+_NAMED_EVENT = re.compile(rf"\b(?:the\s+)?(?P<y>{_YEAR})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
+_IN_YEAR = re.compile(rf"\b[Ii]n\s+(?P<y>{_YEAR})\b")
+FIRST_CIIE_YEAR = 2018
+
+
+def infer_year(text: str) -> int | None:
+    """The year an undated article is about, from dated events it names."""
+    m = _CIIE.search(text)
+    if m:
+        return FIRST_CIIE_YEAR + int(m.group("n")) - 1
+    m = _CIIE_WORD.search(text)
+    if m:
+        return FIRST_CIIE_YEAR + _ORDINAL_WORDS[m.group("w").lower()] - 1
+    m = _NAMED_EVENT.search(text)
+    if m:
+        return int(m.group("y"))
+    years = [int(y) for y in _IN_YEAR.findall(text)]
+    return max(years) if years else None
