@@ -27,6 +27,12 @@ def _signed(percent: Figure, word: str) -> float:
     return -percent.value if _FALLING.match(word) else percent.value
 
 
+def _belongs_to_next(text: str, percent: Figure, target: Figure, figures: list[Figure]) -> bool:
+    """ "298 firms, while FDI rose 9.7 percent to 1.12 billion": the change is the next figure's."""
+    following = [f for f in figures if f.start > percent.end and f.kind in FACT_KINDS]
+    return bool(following) and bool(_TO_AFTER_PERCENT.match(text[percent.end:following[0].qualifier_start]))
+
+
 def find_yoy(text: str, target: Figure, figures: list[Figure]) -> tuple[float | None, Figure | None]:
     """The year-on-year change stated for `target`, and the percentage it came from.
 
@@ -40,7 +46,7 @@ def find_yoy(text: str, target: Figure, figures: list[Figure]) -> tuple[float | 
             break
         if fig.kind == "percent" and "point" not in fig.text.lower() and fig.start - target.end <= 90:
             m = _CHANGE_BEFORE_PERCENT.search(text[target.end:fig.qualifier_start])
-            if m and not _NOT_ANNUAL.match(text[fig.end:fig.end + 40]):
+            if m and not _NOT_ANNUAL.match(text[fig.end:fig.end + 40]) and not _belongs_to_next(text, fig, target, figures):
                 return _signed(fig, m.group("word")), fig
             break
     # Before the figure: "grew 5.9 percent year on year to 13.88 billion".

@@ -23,7 +23,18 @@ _ABBREVIATIONS = re.compile(
     r"(?:\b(?:U\.S|U\.K|Co|Ltd|Inc|Corp|No|Mr|Mrs|Ms|Dr|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|vs|etc|e\.g|i\.e|approx|Gov|Dept)|\b[A-Z])\.$")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-_THE_DISTRICT = re.compile(r"\bthe (?:business |central business )?(?:district|zone|area|park|hub)\b", re.IGNORECASE)
+_THE_DISTRICT = re.compile(
+    r"\b(?:the|its) (?:business |central business )?(?:district|zone|park)(?:'s)?\b"
+    r"|\bdistrict(?:-level)? (?:leaders|officials|government|authorities|heads?)\b", re.IGNORECASE)
+# Wording that points back at a period stated earlier in the article.
+_SAME_PERIOD = re.compile(
+    r"\b(?:over|in|during|for|within)\s+the\s+(?:same\s+period|period|quarter|year|half|(?:\w+\s+)?months)\b",
+    re.IGNORECASE)
+# "By the end of 2022, 891 regional headquarters set up by multinationals":
+# with stock wording and no sign of newness, a count of new units is the stock.
+_STOCK_OF = {"regional_hq_new_count": "regional_hq_count", "rd_centers_new_count": "rd_centers_count"}
+_INHERITABLE = {"full_year", "part_year", "year_to_date"}
+_NEWNESS = re.compile(r"\bnew(?:ly)?\b|\bthis year\b|\bsince\b|\bso far\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,11 @@ def _place_near(text: str, start: int, end: int, article_place) -> places.Place 
 
 
 def _period_for(kind: str, stated, event_day: date | None, carried, article: Article):
-    """(start, end, year) of a figure, by what its sentence states and what kind of figure it is."""
+    """(start, end, year) of a figure, by what its sentence states and what kind of figure it is.
+
+    `carried` is the period a flow inherits when its sentence states none: the
+    calendar period the article stated most recently.
+    """
     if kind == "stock":
         if stated is not None and stated.kind not in ("year_to_date", "cumulative"):
             end = stated.end or (date(stated.start.year, 12, 31) if stated.start else None)
@@ -137,6 +152,9 @@ def extract(article: Article) -> Extraction:
     all_figures = numbers.find_figures(text)
     paragraph_spans = _paragraph_spans(source)
     article_place = places.article_place([text[s:e] for s, e in paragraph_spans])
+    lead = text[paragraph_spans[0][0]:paragraph_spans[0][1]] if paragraph_spans else ""
+    last_stated = None      # the period most recently stated, which later flows inherit
+    last_flow_place = None  # the place of the last non-event figure, which later ones inherit
 
     facts: list[Fact] = []
     unclassified: list[UnclassifiedFigure] = []
@@ -147,7 +165,6 @@ def extract(article: Article) -> Extraction:
 
     for p_start, p_end in paragraph_spans:
         paragraph = text[p_start:p_end]
-        carried = None
         for s_start, s_end in _sentence_spans(text, p_start, p_end):
             while figure_index < len(all_figures) and all_figures[figure_index].start < s_start:
                 figure_index += 1
@@ -162,6 +179,8 @@ def extract(article: Article) -> Extraction:
             seen_sentences.add(key)
 
             stated = periods.find_period(sentence, ref)
+            if stated is None and last_stated is not None and _SAME_PERIOD.search(sentence):
+                stated = last_stated
             event_day = periods.find_event_date(sentence, ref)
             if event_day is not None:
                 last_event_day = event_day
@@ -172,21 +191,27 @@ def extract(article: Article) -> Extraction:
             for fig in candidates:
                 others = [f for f in candidates if f is not fig]
                 cue = indicators.cue_text(sentence, s_start, fig, others)
-                indicator = indicators.classify(cue, fig, paragraph)
+                indicator = indicators.classify(cue, fig, paragraph + " " + lead)
                 if indicator is None:
                     continue
+                if (indicator.key in _STOCK_OF and stated is not None and stated.kind == "stock"
+                        and not _NEWNESS.search(sentence)):
+                    indicator = indicators.catalog()[_STOCK_OF[indicator.key]]
                 yoy, percent = changes.find_yoy(text, fig, in_sentence)
                 consumed.add(fig.start)
                 if percent is not None:
                     consumed.add(percent.start)
                 start, end, year = _period_for(indicator.kind, stated, event_day or last_event_day,
-                                               carried, article)
-                place = _geo_for(indicator.kind, text, s_start, s_end, fig, p_start, p_end, article_place)
+                                               last_stated, article)
+                place = _geo_for(indicator.kind, text, s_start, s_end, fig, p_start, p_end,
+                                 article_place, last_flow_place)
+                if indicator.kind != "event":
+                    last_flow_place = place
                 counterpart = _counterpart(text, s_start, s_end, fig) if indicator.key in COUNTERPART_INDICATORS else None
                 value, note = (money.to_usd(fig.value, fig.currency, year) if fig.kind == "money"
                                else (fig.value, None))
                 # The same figure restated elsewhere in the article is one fact.
-                dedupe_key = (indicator.key, fig.value, place.geo, counterpart, start, end, year)
+                dedupe_key = (indicator.key, fig.value, place.geo, counterpart, year)
                 if dedupe_key in seen_facts:
                     continue
                 seen_facts.add(dedupe_key)
@@ -210,17 +235,19 @@ def extract(article: Article) -> Extraction:
                     text=source[fig.start:fig.end], value=fig.value, kind=fig.kind,
                     sentence=original_sentence, char_start=fig.start, char_end=fig.end,
                 ))
-            if stated is not None:
-                carried = stated
+            if stated is not None and stated.kind in _INHERITABLE:
+                last_stated = stated
     return Extraction(facts, unclassified)
 
 
-def _geo_for(kind, text, s_start, s_end, fig, p_start, p_end, article_place) -> places.Place:
+def _geo_for(kind, text, s_start, s_end, fig, p_start, p_end, article_place, last_flow_place) -> places.Place:
     """The place a figure is filed under.
 
     An event's figures belong to the district that hosts it unless their own
     sentence names a district; other figures take the narrowest place named in
-    their clause, sentence, paragraph, then the article's, then Shanghai.
+    their clause, sentence or paragraph, else the place of the figure before
+    them (news runs on with "the number of ..." after naming the place once),
+    then the article's, then Shanghai.
     """
     g = places.gazetteer()
     shanghai = next(p for p in g.places if p.name == "Shanghai")
@@ -234,7 +261,7 @@ def _geo_for(kind, text, s_start, s_end, fig, p_start, p_end, article_place) -> 
             return sentence_place
         return article_place or sentence_place or _place_near(text, p_start, p_end, None) or shanghai
     return (sentence_place or _place_near(text, p_start, p_end, article_place)
-            or article_place or shanghai)
+            or last_flow_place or article_place or shanghai)
 
 
 def _counterpart(text: str, s_start: int, s_end: int, fig: numbers.Figure) -> str | None:
