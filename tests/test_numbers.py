@@ -1,0 +1,204 @@
+"""Figures in prose: what number is written, where, and what kind of number it is.
+
+Table-driven, in the manner of price-parser's test suite: each table is a list
+of strings with the expected result, run through one parametrized test.
+"""
+from __future__ import annotations
+
+import pytest
+
+from etl.numbers import FACT_KINDS, find_figures, fold_punctuation, parse_number
+
+
+def figures(text: str):
+    return find_figures(fold_punctuation(text))
+
+
+def rows(table):
+    """pytest params whose id is the input string."""
+    return [pytest.param(*row, id=row[0]) for row in table]
+
+
+# --- parse_number: a token as written -> its value -------------------------
+
+PARSE_NUMBER = [
+    ("6", 6),
+    ("48", 48),
+    ("2,345", 2345),
+    ("12,400", 12400),
+    ("1,234,567", 1234567),
+    ("24,087.5", 24087.5),
+    ("0.75", 0.75),
+    ("38.3", 38.3),
+    ("nine", 9),
+    ("Fourteen", 14),
+    ("Twelve", 12),
+    ("twenty", 20),
+    ("twenty-five", 25),
+    ("Thirty-six", 36),
+    ("forty two", 42),
+    ("a hundred", 100),
+    ("one hundred", 100),
+    ("two hundred", 200),
+    ("two hundred and fifty", 250),
+    ("three thousand", 3000),
+    ("a thousand", 1000),
+]
+
+
+@pytest.mark.parametrize(("token", "expected"), rows(PARSE_NUMBER))
+def test_number_tokens_are_parsed(token, expected):
+    assert parse_number(token) == pytest.approx(expected)
+
+
+# --- find_figures: every figure as written and its value --------------------
+# Expected: the list of (figure as written, value) in order.
+
+VALUES = [
+    # digits with separators and decimals
+    ("Minhang registered 2,345 companies", [("2,345", 2345)]),
+    ("the park now hosts 1,234,567 square meters of offices", [("1,234,567", 1234567)]),
+    ("a fund of 0.5 billion dollars", [("0.5 billion dollars", 0.5e9)]),
+    ("the district counted 87 firms and 312 shops", [("87", 87), ("312", 312)]),
+    ("revenue of 3.75 million", [("3.75 million", 3.75e6)]),
+    # spelled-out numbers
+    ("nine roundtable meetings were held", [("nine", 9)]),
+    ("Fourteen new research centres opened", [("Fourteen", 14)]),
+    ("a hundred problems were raised", [("a hundred", 100)]),
+    ("some two hundred guests came", [("two hundred", 200)]),
+    ("twenty-five projects were signed", [("twenty-five", 25)]),
+    ("Eleven companies joined", [("Eleven", 11)]),
+    ("sixty delegates from Europe", [("sixty", 60)]),
+    ("two billion yuan of new capital", [("two billion yuan", 2e9)]),
+    ("one million square meters of space", [("one million", 1e6)]),
+    # scale words
+    ("investment of 3 thousand dollars", [("3 thousand dollars", 3e3)]),
+    ("US$750 million in new capital", [("US$750 million", 750e6)]),
+    ("US$4.67 billion of paid-in capital", [("US$4.67 billion", 4.67e9)]),
+    ("1.13 trillion yuan of foreign capital", [("1.13 trillion yuan", 1.13e12)]),
+    ("a 2.5 bln yuan industrial fund", [("2.5 bln yuan", 2.5e9)]),
+    ("orders worth 800 mln dollars", [("800 mln dollars", 800e6)]),
+    ("an outlay of $1.2bn", [("$1.2bn", 1.2e9)]),
+    ("a deal worth 3 bn yuan", [("3 bn yuan", 3e9)]),
+    ("13.88 billion U.S. dollars of inflows", [("13.88 billion U.S. dollars", 13.88e9)]),
+    ("capital of RMB 8.9 billion", [("RMB 8.9 billion", 8.9e9)]),
+    # percentages keep their sign word out and the percent sign in
+    ("up 5.9 percent", [("5.9 percent", 5.9)]),
+    ("a rise of 12% in a year", [("12%", 12)]),
+    ("a gain of 4 per cent", [("4 per cent", 4)]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), rows(VALUES))
+def test_figures_are_read_with_value_and_span_as_written(text, expected):
+    found = figures(text)
+    assert [(f.text, pytest.approx(f.value)) for f in found] == [
+        (span, pytest.approx(value)) for span, value in expected]
+    for f in found:
+        assert text[f.start:f.end] == f.text
+
+
+# --- kinds: what sort of number a figure is ---------------------------------
+# Expected: the figure written as `span` has this kind.
+
+KINDS = [
+    # plain quantities
+    ("the district attracted 418 foreign firms", "418", "count"),
+    ("Pudong counted twenty-five new centres", "twenty-five", "count"),
+    ("US$3 billion of foreign investment", "US$3 billion", "money"),
+    ("320,000 square meters of floor space", "320,000", "area"),
+    ("a campus of 45,000 sq m", "45,000", "area"),
+    ("85,000 square metres of offices", "85,000", "area"),
+    # years
+    ("In 2023, the city grew", "2023", "year"),
+    ("compared with 1994 levels", "1994", "year"),
+    ("the plan for 2025 was unveiled", "2025", "year"),
+    # dates
+    ("the expo opened on November 5", "5", "date"),
+    ("the forum held on 12 March", "12", "date"),
+    ("signed on Nov. 8 in Qingpu", "8", "date"),
+    ("the deadline of June 30, 2024", "30", "date"),
+    # durations
+    ("open to investors for more than 50 years", "50", "duration"),
+    ("a partnership spanning 30 years", "30", "duration"),
+    ("a 20-year lease on the site", "20", "duration"),
+    ("growth for three consecutive years", "three", "duration"),
+    ("completed within 18 months", "18", "duration"),
+    # versions
+    ("the 2.0 version of the action plan", "2.0", "version"),
+    ("the policy package version 3.0", "3.0", "version"),
+    ("factories built for Industry 4.0", "4.0", "version"),
+    # percent
+    ("up 38.3 percent from a year earlier", "38.3 percent", "percent"),
+    ("accounting for 62.1 percent of the total", "62.1 percent", "percent"),
+    ("a rise of 7.5% in output", "7.5%", "percent"),
+    ("up 1.2 percentage points", "1.2 percentage points", "percent"),
+    ("down 3 per cent on the year", "3 per cent", "percent"),
+]
+
+
+@pytest.mark.parametrize(("text", "span", "kind"), rows(KINDS))
+def test_figures_are_classified_by_kind(text, span, kind):
+    found = {f.text: f.kind for f in figures(text)}
+    assert span in found, f"no figure {span!r} in {sorted(found)}"
+    assert found[span] == kind
+
+
+# --- not quantities: ordinals, identifiers, vague amounts -------------------
+# No figure in these strings may be a count, money or area.
+
+NOT_QUANTITIES = [
+    "the 6th China International Import Expo",
+    "the 34th anniversary of the development zone",
+    "ranked 1st among the districts",
+    "a 2nd round of talks",
+    "5G base stations cover the park",
+    "a 5G-enabled factory",
+    "after the COVID-19 pandemic",
+    "the G60 innovation corridor",
+    "since the 1990s",
+    "nearly half of the firms surveyed",
+    "tens of thousands of visitors",
+    "dozens of foreign banks",
+    "the third batch of key projects",
+    "one of the city's largest employers",
+]
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=t) for t in NOT_QUANTITIES])
+def test_ordinals_identifiers_and_vague_amounts_are_not_quantities(text):
+    quantities = [(f.text, f.kind) for f in figures(text) if f.kind in FACT_KINDS]
+    assert quantities == []
+
+
+# --- no figure at all --------------------------------------------------------
+
+NO_FIGURE = [
+    "the third batch of key projects",
+    "nearly half of the firms surveyed",
+    "the second international school in the area",
+    "one of the city's largest employers",
+    "tens of thousands of visitors",
+]
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=t) for t in NO_FIGURE])
+def test_words_that_are_not_numbers_yield_no_figure(text):
+    assert figures(text) == []
+
+
+# --- typographic punctuation is folded without moving offsets ---------------
+
+FOLDING = [
+    ("\u201cUS$2 billion\u201d", "\"US$2 billion\""),
+    ("January\u2013June", "January-June"),
+    ("Jing\u2019an", "Jing'an"),
+    ("12\u00a0percent", "12 percent"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), rows(FOLDING))
+def test_typographic_punctuation_folds_one_for_one(text, expected):
+    folded = fold_punctuation(text)
+    assert folded == expected
+    assert len(folded) == len(text)

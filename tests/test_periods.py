@@ -1,0 +1,214 @@
+"""Periods, event dates and inferred years, resolved against the article's date.
+
+Table-driven, in the manner of price-parser's test suite.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from etl.articles import parse_article
+from etl.periods import Reference, find_event_date, find_period, infer_year
+
+
+def D(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def ref(published: str | None, year: int | None = None) -> Reference:
+    day = D(published)
+    return Reference(day, day.year if day else year)
+
+
+# --- find_period ----------------------------------------------------------------
+# Expected: (period_start, period_end, year), or None when the sentence states no period.
+
+PERIODS = [
+    # full years
+    ("In 2023, Shanghai attracted 4,200 new foreign firms.", ref("2024-02-10"),
+     ("2023-01-01", "2023-12-31", 2023)),
+    ("Last year, Pudong added 41 regional headquarters.", ref("2024-03-15"),
+     ("2023-01-01", "2023-12-31", 2023)),
+    ("Foreign firms in Qingpu grew steadily during 2022.", ref("2023-06-01"),
+     ("2022-01-01", "2022-12-31", 2022)),
+    ("For the whole of last year, paid-in capital reached US$2 billion.", ref("2024-01-20"),
+     ("2023-01-01", "2023-12-31", 2023)),
+    ("In 2023, paid-in capital rose 4 percent from 2022.", ref("2024-02-10"),
+     ("2023-01-01", "2023-12-31", 2023)),
+    # year to date
+    ("This year, the district has added 12 research centres.", ref("2024-05-10"),
+     ("2024-01-01", None, 2024)),
+    ("Since the beginning of this year, Minhang has held 40 events.", ref("2024-05-10"),
+     ("2024-01-01", None, 2024)),
+    ("Since the start of this year, 30 measures were released.", ref("2024-05-10"),
+     ("2024-01-01", None, 2024)),
+    ("Since the start of the year, Minhang has held 40 events.", ref("2024-05-10"),
+     ("2024-01-01", None, 2024)),
+    ("So far this year, eight new headquarters were set up.", ref("2024-05-10"),
+     ("2024-01-01", None, 2024)),
+    ("Since the beginning of this year, 20 projects were signed.", ref(None, 2023),
+     ("2023-01-01", None, 2023)),
+    # halves
+    ("In the first half (H1) of 2023, paid-in capital fell.", ref("2023-07-25"),
+     ("2023-01-01", "2023-06-30", 2023)),
+    ("In the first half of this year, 2,100 firms were set up.", ref("2024-07-20"),
+     ("2024-01-01", "2024-06-30", 2024)),
+    ("In H1 2024, new firms rose 9 percent.", ref("2024-07-20"),
+     ("2024-01-01", "2024-06-30", 2024)),
+    ("In the second half of last year, investment picked up.", ref("2024-03-01"),
+     ("2023-07-01", "2023-12-31", 2023)),
+    # month ranges
+    ("From January to June, the city attracted US$9 billion.", ref("2024-07-20"),
+     ("2024-01-01", "2024-06-30", 2024)),
+    ("From January to June last year, 1,800 firms were set up.", ref("2024-02-01"),
+     ("2023-01-01", "2023-06-30", 2023)),
+    ("In January-August, paid-in foreign capital fell 8 percent.", ref("2024-09-20"),
+     ("2024-01-01", "2024-08-31", 2024)),
+    ("In January-August 2023, 3,500 firms were set up.", ref("2024-01-05"),
+     ("2023-01-01", "2023-08-31", 2023)),
+    ("From January through March, 900 firms registered.", ref("2024-04-18"),
+     ("2024-01-01", "2024-03-31", 2024)),
+    # first N months (February follows leap years)
+    ("In the first two months this year, 650 firms were set up.", ref("2024-03-18"),
+     ("2024-01-01", "2024-02-29", 2024)),
+    ("In the first two months this year, 610 firms were set up.", ref("2023-03-18"),
+     ("2023-01-01", "2023-02-28", 2023)),
+    ("In the first two months of 2020, 300 firms were set up.", ref("2020-03-20"),
+     ("2020-01-01", "2020-02-29", 2020)),
+    ("In the first eight months of this year, 4,100 firms were set up.", ref("2024-09-20"),
+     ("2024-01-01", "2024-08-31", 2024)),
+    ("In the first 11 months of 2023, paid-in capital was US$20 billion.", ref("2024-01-10"),
+     ("2023-01-01", "2023-11-30", 2023)),
+    # quarters
+    ("In the first quarter of 2024, 1,300 firms were set up.", ref("2024-04-18"),
+     ("2024-01-01", "2024-03-31", 2024)),
+    ("In Q3 2023, contracted investment rose.", ref("2023-10-30"),
+     ("2023-07-01", "2023-09-30", 2023)),
+    ("In the first three quarters, 3,900 firms were set up.", ref("2024-10-25"),
+     ("2024-01-01", "2024-09-30", 2024)),
+    ("In the first quarter, FDI fell 10 percent from the same period last year.", ref("2024-04-20"),
+     ("2024-01-01", "2024-03-31", 2024)),
+    # stocks
+    ("As of June, the city was home to 960 regional headquarters.", ref("2024-07-10"),
+     (None, "2024-06-30", 2024)),
+    ("As of the end of June, the district had 120 R&D centres.", ref("2024-07-10"),
+     (None, "2024-06-30", 2024)),
+    ("As of November, Japanese firms had invested US$14 billion.", ref("2024-03-05"),
+     (None, "2023-11-30", 2023)),
+    ("As of the end of September 2024, 2,400 German firms had invested.", ref("2024-10-20"),
+     (None, "2024-09-30", 2024)),
+    ("By the end of 2022, the city had 891 regional headquarters.", ref("2023-03-01"),
+     (None, "2022-12-31", 2022)),
+    ("By the end of last year, Pudong had 430 regional headquarters.", ref("2024-02-01"),
+     (None, "2023-12-31", 2023)),
+    ("At the end of March, 576 R&D centres were in the city.", ref("2024-04-20"),
+     (None, "2024-03-31", 2024)),
+    ("As of June, 560 R&D centres were in the city.", ref(None, 2023),
+     (None, "2023-06-30", 2023)),
+    # cumulative since reform and opening up
+    ("Since reform and opening up, Hong Kong has invested US$190 billion.", ref("2024-05-10"),
+     (None, "2024-05-10", 2024)),
+    ("Since China's reform and opening-up, 12,000 Japanese firms have invested.", ref("2023-11-10"),
+     (None, "2023-11-10", 2023)),
+    ("Since China's reform and opening-up in 1978, Singapore has invested US$15 billion.",
+     ref("2024-06-01"), (None, "2024-06-01", 2024)),
+    ("Since the reform and opening-up, 4,000 Korean firms have invested.", ref(None, 2023),
+     (None, None, 2023)),
+    # comparisons never set the period
+    ("New firms grew 5 percent from the same period last year.", ref("2024-05-10"), None),
+    ("Paid-in capital was up 12 percent compared with 2022.", ref("2024-05-10"), None),
+    ("That is an increase of 8 percent over last year.", ref("2024-05-10"), None),
+    ("Contracted investment was 3 percent higher than a year earlier.", ref("2024-05-10"), None),
+    ("Compared with last year, more firms chose the district.", ref("2024-05-10"), None),
+    ("The figure was down from the same period of 2023.", ref("2024-05-10"), None),
+    ("New firms rose 14 percent year on year.", ref("2024-05-10"), None),
+    # no period at all
+    ("The district is home to many foreign firms.", ref("2024-05-10"), None),
+]
+
+
+def _period_id(row):
+    return f"{row[0]} [{row[1].published or row[1].year}]"
+
+
+@pytest.mark.parametrize(("sentence", "reference", "expected"),
+                         [pytest.param(*r, id=_period_id(r)) for r in PERIODS])
+def test_period_wording_resolves_against_the_article_date(sentence, reference, expected):
+    period = find_period(sentence, reference)
+    if expected is None:
+        assert period is None
+        return
+    assert period is not None
+    start, end, year = expected
+    assert (period.start, period.end, period.year) == (D(start), D(end), year)
+
+
+# --- find_event_date --------------------------------------------------------------
+# 2024-05-10 is a Friday. Expected: the event's date, or None.
+
+EVENTS = [
+    ("The conference was held on Friday.", ref("2024-05-10"), "2024-05-10"),
+    ("The forum took place on Thursday in Xuhui.", ref("2024-05-10"), "2024-05-09"),
+    ("On Monday, Minhang signed 20 projects.", ref("2024-05-10"), "2024-05-06"),
+    ("The seminar opened on Saturday.", ref("2024-05-10"), "2024-05-04"),
+    ("Officials met investors on Sunday.", ref("2024-05-10"), "2024-05-05"),
+    ("The summit will be held on Saturday.", ref("2024-05-10"), "2024-05-11"),
+    ("The fair is scheduled to open on Monday.", ref("2024-05-10"), "2024-05-13"),
+    ("The expo opened on November 5.", ref("2023-11-08"), "2023-11-05"),
+    ("The expo opened on November 5.", ref("2024-01-10"), "2023-11-05"),
+    ("The deal was signed on 5 November.", ref("2023-11-08"), "2023-11-05"),
+    ("The park opened on Nov. 8 in Qingpu.", ref("2023-11-10"), "2023-11-08"),
+    ("The forum was held on March 15, 2024.", ref("2024-05-10"), "2024-03-15"),
+    ("The forum was held on March 15.", ref(None, 2024), "2024-03-15"),
+    ("The forum was held on Tuesday.", ref(None, 2024), None),
+    ("In 2023, the district attracted 300 firms.", ref("2024-05-10"), None),
+    ("As of June 30, the district had 120 R&D centres.", ref("2024-07-10"), None),
+]
+
+
+@pytest.mark.parametrize(("sentence", "reference", "expected"),
+                         [pytest.param(*r, id=_period_id(r)) for r in EVENTS])
+def test_event_day_is_resolved_against_the_article_date(sentence, reference, expected):
+    assert find_event_date(sentence, reference) == D(expected)
+
+
+# --- infer_year: the year an undated article is about -----------------------------
+
+INFERRED_YEARS = [
+    ("Executives gathered in Shanghai ahead of the 6th China International Import Expo.", 2023),
+    ("Deals were struck during the sixth CIIE in Hongqiao.", 2023),
+    ("At the 7th CIlE, the district hosted a forum.", 2024),
+    ("The fifth China International Import Expo drew buyers from 145 countries.", 2022),
+    ("The 1st CIIE was a milestone for the city.", 2018),
+    ("The 2023 Investment Promotion Conference of Jiading was held on Tuesday.", 2023),
+    ("Guests arrived for the 2024 Global Investment Summit in Lingang.", 2024),
+    ("In 2022, the district attracted 300 foreign firms.", 2022),
+    ("The district has grown steadily over the past decade.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [pytest.param(*r, id=r[0]) for r in INFERRED_YEARS])
+def test_year_is_inferred_from_dated_events(text, expected):
+    assert infer_year(text) == expected
+
+
+# --- articles without a date line ---------------------------------------------------
+# Expected: (published, year, date_status)
+
+ARTICLE_DATES = [
+    (" date 2024-05-10 Minhang held a forum on Friday.", ("2024-05-10", 2024, "stated")),
+    ("date 2023-11-08\nThe expo opened on November 5.", ("2023-11-08", 2023, "stated")),
+    ("On the sidelines of the 6th China International Import Expo, Qingpu signed 30 projects.",
+     (None, 2023, "inferred")),
+    ("The 2024 Investment Promotion Conference of Songjiang was held on Tuesday.",
+     (None, 2024, "inferred")),
+    ("Officials met investors in the district on Tuesday.", (None, None, "unknown")),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [pytest.param(*r, id=r[0]) for r in ARTICLE_DATES])
+def test_undated_article_takes_its_year_from_the_text(raw, expected):
+    published, year, status = expected
+    article = parse_article("t", raw)
+    assert (article.published, article.year, article.date_status) == (D(published), year, status)

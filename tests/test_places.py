@@ -1,0 +1,151 @@
+"""Places: which geo, sub-area and source economy a passage names.
+
+Table-driven, in the manner of price-parser's test suite.
+"""
+from __future__ import annotations
+
+import pytest
+
+from etl.places import article_place, counterparts, mentions, most_specific
+
+
+def rows(table):
+    return [pytest.param(*row, id=row[0] if isinstance(row[0], str) else " / ".join(row[0]))
+            for row in table]
+
+
+def place_of(text: str):
+    place = most_specific(mentions(text))
+    return (place.geo, place.area) if place else None
+
+
+# --- geo of a passage: (geo, area) of the most specific place named -----------
+
+GEOS = [
+    # the 16 districts
+    ("Huangpu District hosted a forum for global asset managers.", ("Huangpu", None)),
+    ("Xuhui attracted 20 new research centres.", ("Xuhui", None)),
+    ("Changning District signed 15 projects.", ("Changning", None)),
+    ("Jing'an is home to more than 100 regional headquarters.", ("Jing'an", None)),
+    ("Jingan District held a roundtable.", ("Jing'an", None)),
+    ("Jing An district welcomed new investors.", ("Jing'an", None)),
+    ("Putuo District released eight measures.", ("Putuo", None)),
+    ("Hongkou set up a fund for foreign start-ups.", ("Hongkou", None)),
+    ("Yangpu District appointed ten consultants.", ("Yangpu", None)),
+    ("Minhang held 12 roundtable meetings.", ("Minhang", None)),
+    ("Baoshan District signed 20 industrial projects.", ("Baoshan", None)),
+    ("Jiading attracted 40 auto parts makers.", ("Jiading", None)),
+    ("Pudong New Area added 30 regional headquarters.", ("Pudong", None)),
+    ("Pudong has 260 foreign-funded R&D centres.", ("Pudong", None)),
+    ("Jinshan District inked 18 chemical projects.", ("Jinshan", None)),
+    ("Songjiang hosted an investment promotion conference.", ("Songjiang", None)),
+    ("Qingpu District welcomed 300 guests.", ("Qingpu", None)),
+    ("Fengxian signed 25 cosmetics projects.", ("Fengxian", None)),
+    ("Chongming District hosted an eco-tourism forum.", ("Chongming", None)),
+    # sub-areas are filed under their district
+    ("West Hongqiao signed 12 projects.", ("Qingpu", "West Hongqiao")),
+    ("the West Hongqiao business district", ("Qingpu", "West Hongqiao")),
+    ("East Hongqiao hosted a forum on Monday.", ("Changning", "East Hongqiao")),
+    ("the Lingang Special Area of the free trade zone", ("Pudong", "Lingang")),
+    ("Lingang signed 52 projects.", ("Pudong", "Lingang")),
+    ("Lujiazui is home to 120 foreign banks.", ("Pudong", "Lujiazui")),
+    ("Zhangjiang Science City opened 14 new R&D centres.", ("Pudong", "Zhangjiang")),
+    # typos seen in real articles
+    ("a forum in Greater West Honggiao", ("Qingpu", "West Hongqiao")),
+    ("East Honggiao signed 18 projects.", ("Changning", "East Hongqiao")),
+    # a district beats the city, the city beats the country
+    ("Minhang, Shanghai, signed 20 projects.", ("Minhang", None)),
+    ("Shanghai's Xuhui District opened a service centre.", ("Xuhui", None)),
+    ("Lingang in Shanghai, China, signed 52 projects.", ("Pudong", "Lingang")),
+    ("Shanghai, China's financial hub, attracted 6,000 firms.", ("Shanghai", None)),
+    # the city
+    ("Shanghai set up 6,000 new foreign-invested enterprises.", ("Shanghai", None)),
+    ("the city attracted US$24 billion in foreign capital.", ("Shanghai", None)),
+    ("the city's paid-in foreign capital rose", ("Shanghai", None)),
+    ("the municipal commerce commission said", ("Shanghai", None)),
+    ("The municipality released 32 measures.", ("Shanghai", None)),
+    ("districts citywide hosted 118 events", ("Shanghai", None)),
+    # the country
+    ("nationwide, 53,766 foreign-invested firms were set up.", ("China", None)),
+    ("New foreign firms in China rose 39.7 percent.", ("China", None)),
+    ("China's actual use of foreign capital fell.", ("China", None)),
+    ("foreign firms across the country", ("China", None)),
+    ("the Chinese mainland attracted 1.1 trillion yuan.", ("China", None)),
+    # names that are not places
+    ("the China International Import Expo opened.", None),
+    ("the 7th China International Import Expo", None),
+    ("Bank of China signed a deal.", None),
+    ("Made in China products were on show.", None),
+    ("Hong Kong investors poured in capital.", None),
+    ("Japanese companies expanded.", None),
+    ("The conference drew 300 guests.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), rows(GEOS))
+def test_places_resolve_to_geo_and_area(text, expected):
+    assert place_of(text) == expected
+
+
+# --- counterparts: source economies named ---------------------------------------
+
+COUNTERPARTS = [
+    ("Hong Kong has invested US$190 billion in Shanghai.", ["Hong Kong"]),
+    ("Hong Kong's investors lead the list.", ["Hong Kong"]),
+    ("investors from the HKSAR", ["Hong Kong"]),
+    ("Singapore is the third-largest source of investment.", ["Singapore"]),
+    ("Singaporean enterprises have invested in 3,900 projects.", ["Singapore"]),
+    ("Japanese companies have invested US$14 billion.", ["Japan"]),
+    ("Japan's investment in the city grew.", ["Japan"]),
+    ("South Korean firms opened 20 offices.", ["South Korea"]),
+    ("Korean investors signed 5 projects.", ["South Korea"]),
+    ("German enterprises set up 2,400 firms.", ["Germany"]),
+    ("investment from the United States rose", ["United States"]),
+    ("American companies in Shanghai", ["United States"]),
+    ("US-based chipmakers expanded.", ["United States"]),
+    ("British and French firms joined.", ["United Kingdom", "France"]),
+    ("Taiwanese investors in Kunshan", ["Taiwan"]),
+    ("investment from Macao", ["Macao"]),
+    ("Dutch and Swiss companies", ["Netherlands", "Switzerland"]),
+    ("European firms in Pudong", ["European Union"]),
+    # district names and Chinese places are not counterparts
+    ("Hongkou District attracted 20 firms.", []),
+    ("Shanghai set up 6,000 new foreign-invested enterprises.", []),
+    ("Foreign firms in China rose 39.7 percent.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), rows(COUNTERPARTS))
+def test_source_economies_are_counterparts(text, expected):
+    assert [name for name, _ in counterparts(text)] == expected
+
+
+# --- the place an article is about ---------------------------------------------
+# Expected: (geo, area) of article_place, or None.
+
+ARTICLES = [
+    (("Minhang held an investment promotion conference on Tuesday.",
+      "More than 300 guests attended."),
+     ("Minhang", None)),
+    (("The 2024 investment conference of West Hongqiao was held on Friday.",
+      "A total of 30 projects were signed."),
+     ("Qingpu", "West Hongqiao")),
+    (("Foreign investment in the city grew last year.",
+      "Officials spoke at length.",
+      "The forum was held in Yangpu District."),
+     ("Yangpu", None)),
+    (("Shanghai attracted 6,000 new foreign firms last year.",
+      "Officials said the outlook was positive.",
+      "One of them opened an office in Jinshan."),
+     None),
+    (("Shanghai's districts competed for investment.",
+      "Songjiang signed 20 projects; Songjiang also appointed ten consultants.",
+      "Fengxian signed five."),
+     ("Songjiang", None)),
+]
+
+
+@pytest.mark.parametrize(("paragraphs", "expected"), rows(ARTICLES))
+def test_article_is_filed_under_the_district_it_is_about(paragraphs, expected):
+    place = article_place(list(paragraphs))
+    assert ((place.geo, place.area) if place else None) == expected
