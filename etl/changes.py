@@ -15,6 +15,11 @@ _CHANGE_BEFORE_PERCENT = re.compile(
     rf"\b(?P<word>{_RISE}|{_FALL})(?:\s+(?:by|of))?(?:\s+(?:a|an))?(?:\s+(?:year-on-year|year on year|yoy|annual|annualized))?\s*$",
     re.IGNORECASE,
 )
+# "a 15 percent increase from a year earlier", "18 percent more than a year earlier"
+_CHANGE_AFTER_PERCENT = re.compile(
+    rf"^\s*(?:year-on-year\s+|yoy\s+|annual\s+)?(?P<word>increase|rise|growth|jump|gain|surge|decline|drop|decrease|fall|"
+    rf"more|less|higher|lower|fewer)\b", re.IGNORECASE)
+_FALLING_AFTER = re.compile(r"^(?:decline|drop|decrease|fall|less|lower|fewer)$", re.IGNORECASE)
 _FALLING = re.compile(rf"^(?:{_FALL})$", re.IGNORECASE)
 _NOT_ANNUAL = re.compile(r"^\s*(?:month[- ]on[- ]month|quarter[- ]on[- ]quarter|from the previous (?:month|quarter)|of (?:the|its|all|total)\b)", re.IGNORECASE)
 _TO_AFTER_PERCENT = re.compile(
@@ -24,7 +29,7 @@ _TO_AFTER_PERCENT = re.compile(
 
 
 def _signed(percent: Figure, word: str) -> float:
-    return -percent.value if _FALLING.match(word) else percent.value
+    return -percent.value if _FALLING.match(word) or _FALLING_AFTER.match(word) else percent.value
 
 
 def _belongs_to_next(text: str, percent: Figure, target: Figure, figures: list[Figure]) -> bool:
@@ -45,8 +50,11 @@ def find_yoy(text: str, target: Figure, figures: list[Figure]) -> tuple[float | 
         if fig.kind in FACT_KINDS:
             break
         if fig.kind == "percent" and "point" not in fig.text.lower() and fig.start - target.end <= 90:
-            m = _CHANGE_BEFORE_PERCENT.search(text[target.end:fig.qualifier_start])
-            if m and not _NOT_ANNUAL.match(text[fig.end:fig.end + 40]) and not _belongs_to_next(text, fig, target, figures):
+            gap = text[target.end:fig.qualifier_start]
+            if ";" in gap or _belongs_to_next(text, fig, target, figures):
+                break
+            m = _CHANGE_BEFORE_PERCENT.search(gap) or _CHANGE_AFTER_PERCENT.match(text[fig.end:fig.end + 40])
+            if m and not _NOT_ANNUAL.match(text[fig.end:fig.end + 40]):
                 return _signed(fig, m.group("word")), fig
             break
     # Before the figure: "grew 5.9 percent year on year to 13.88 billion".

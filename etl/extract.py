@@ -33,6 +33,11 @@ _SAME_PERIOD = re.compile(
 # "By the end of 2022, 891 regional headquarters set up by multinationals":
 # with stock wording and no sign of newness, a count of new units is the stock.
 _STOCK_OF = {"regional_hq_new_count": "regional_hq_count", "rd_centers_new_count": "rd_centers_count"}
+# "plans to attract 50 regional headquarters by 2025": a target, not a figure that happened.
+_ASPIRATION = re.compile(
+    r"\b(?:plan(?:s|ned)?|aim(?:s|ing|ed)?|target(?:s|ing|ed)?|strive[sd]?|striving|seek(?:s|ing)?|hope[sd]?|"
+    r"intend(?:s|ed)?|expect(?:s|ed)?|want(?:s|ed)?|pledge[sd]?|vow(?:s|ed)?|set out|is set|are set|goal is) to\b[^#§.;]{0,60}#"
+    r"|\b(?:target|goal|aim) of #", re.IGNORECASE)
 _INHERITABLE = {"full_year", "part_year", "year_to_date"}
 _NEWNESS = re.compile(r"\bnew(?:ly)?\b|\bthis year\b|\bsince\b|\bso far\b", re.IGNORECASE)
 
@@ -192,7 +197,7 @@ def extract(article: Article) -> Extraction:
                 others = [f for f in candidates if f is not fig]
                 cue = indicators.cue_text(sentence, s_start, fig, others)
                 indicator = indicators.classify(cue, fig, paragraph + " " + lead)
-                if indicator is None:
+                if indicator is None or _ASPIRATION.search(cue):
                     continue
                 if (indicator.key in _STOCK_OF and stated is not None and stated.kind == "stock"
                         and not _NEWNESS.search(sentence)):

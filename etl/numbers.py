@@ -52,7 +52,7 @@ _tens_alt = "|".join(_TENS)
 _TWO_DIGIT = rf"(?:(?:{_tens_alt})(?:[- ](?:{_unit_alt}))?|{_unit_alt})"
 _WORD_NUMBER = (
     rf"(?:(?:a|an|one|{_TWO_DIGIT})\s+(?:hundred|thousand)(?:\s+and\s+{_TWO_DIGIT})?"
-    rf"|{_TWO_DIGIT})"
+    rf"|one(?=\s+(?:million|billion|trillion)\b)|{_TWO_DIGIT})"
 )
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 

@@ -40,7 +40,7 @@ _ORDINAL_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven":
 _QUARTER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _YEAR = r"(?:19|20)\d\d"
-_WHICH_YEAR = rf"(?:(?:of\s+|in\s+)?(?P<y>{_YEAR})|(?:of\s+)?(?P<rel>this|last|the\s+current|the\s+previous|the\s+same)\s+year)"
+_WHICH_YEAR = rf"(?:(?:of\s+|in\s+)?(?P<y>{_YEAR})|(?:of\s+)?(?P<rel>this|last|the\s+current|the\s+previous|the\s+same|the)\s+year)"
 
 # Comparisons name a year that is not the figure's period: "up 5 percent from
 # the same period last year". They are blanked before periods are read.

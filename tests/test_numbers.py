@@ -55,6 +55,7 @@ def test_number_tokens_are_parsed(token, expected):
 # Expected: the list of (figure as written, value) in order.
 
 VALUES = [
+    ("one million square meters of space", [("one million", 1e6)]),
     # digits with separators and decimals
     ("Minhang registered 2,345 companies", [("2,345", 2345)]),
     ("the park now hosts 1,234,567 square meters of offices", [("1,234,567", 1234567)]),
@@ -70,7 +71,6 @@ VALUES = [
     ("Eleven companies joined", [("Eleven", 11)]),
     ("sixty delegates from Europe", [("sixty", 60)]),
     ("two billion yuan of new capital", [("two billion yuan", 2e9)]),
-    ("one million square meters of space", [("one million", 1e6)]),
     # scale words
     ("investment of 3 thousand dollars", [("3 thousand dollars", 3e3)]),
     ("US$750 million in new capital", [("US$750 million", 750e6)]),

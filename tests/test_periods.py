@@ -25,6 +25,8 @@ def ref(published: str | None, year: int | None = None) -> Reference:
 # Expected: (period_start, period_end, year), or None when the sentence states no period.
 
 PERIODS = [
+    ("Since the start of the year, Minhang has held 40 events.", ref("2024-05-10"),
+     ("2024-01-01", None, 2024)),
     # full years
     ("In 2023, Shanghai attracted 4,200 new foreign firms.", ref("2024-02-10"),
      ("2023-01-01", "2023-12-31", 2023)),
@@ -42,8 +44,6 @@ PERIODS = [
     ("Since the beginning of this year, Minhang has held 40 events.", ref("2024-05-10"),
      ("2024-01-01", None, 2024)),
     ("Since the start of this year, 30 measures were released.", ref("2024-05-10"),
-     ("2024-01-01", None, 2024)),
-    ("Since the start of the year, Minhang has held 40 events.", ref("2024-05-10"),
      ("2024-01-01", None, 2024)),
     ("So far this year, eight new headquarters were set up.", ref("2024-05-10"),
      ("2024-01-01", None, 2024)),
