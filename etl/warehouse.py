@@ -123,7 +123,8 @@ CREATE VIEW facts_current AS
 SELECT f.fact_id, f.article, f.indicator, i.label, i.tier, i.kind AS indicator_kind,
        f.value, f.unit, f.original_value, f.original_unit, f.geo, p.level AS geo_level, f.area,
        f.counterpart, f.year, f.period_start, f.period_end, f.qualifier, f.yoy_pct,
-       f.sentence, f.char_start, f.char_end, f.value_note, f.corrected, f.correction_reason,
+       f.sentence, f.char_start, f.char_end, substring(a.text, f.char_start + 1, f.char_end - f.char_start) AS figure_text,
+       f.value_note, f.corrected, f.correction_reason,
        a.title, a.published, a.date_status, a.outlet,
        CASE
          WHEN f.period_start IS NOT NULL AND f.period_end IS NOT NULL AND f.period_start = f.period_end

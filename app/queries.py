@@ -1,0 +1,314 @@
+"""Every SQL the pages run: parameterized, read-only, cached per warehouse version.
+
+Pages never build SQL. Filters arrive as a `ViewFilter` and become bound
+parameters; table and column names are fixed strings here, never input.
+Results are cached keyed on the build being served, so a rebuild is picked up
+on the next rerun and a stale answer is never shown.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import warehouse
+
+TABLE_ROW_LIMIT = 2_000
+"""Rows a page table shows at most; the Downloads page exports everything."""
+CHART_POINT_LIMIT = 5_000
+
+EXPORT_TABLES = ("facts_current", "facts", "articles", "unclassified_figures", "corrections",
+                 "indicators", "places", "builds")
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("DASHBOARD_DB", "data/warehouse.duckdb"))
+
+
+def articles_dir() -> Path:
+    return Path(os.environ.get("DASHBOARD_ARTICLES", "data/articles"))
+
+
+@dataclass(frozen=True)
+class ViewFilter:
+    """What a view shows. Empty places means every place; article None means every source."""
+    indicator: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    places: tuple[str, ...] = ()
+    article: str | None = None
+
+    def where(self, *, with_indicator: bool = True) -> tuple[str, list]:
+        clauses, params = ["TRUE"], []
+        if with_indicator and self.indicator:
+            clauses.append("indicator = ?")
+            params.append(self.indicator)
+        if self.year_from is not None:
+            clauses.append("year >= ?")
+            params.append(self.year_from)
+        if self.year_to is not None:
+            clauses.append("year <= ?")
+            params.append(self.year_to)
+        if self.places:
+            clauses.append("list_contains(?, geo)")
+            params.append(list(self.places))
+        if self.article:
+            clauses.append("article = ?")
+            params.append(self.article)
+        return " AND ".join(clauses), params
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """One served build, opened read-only."""
+    path: str
+    version: str
+    con: duckdb.DuckDBPyConnection = field(compare=False, hash=False, repr=False)
+
+
+_lock = threading.Lock()
+_open: dict[str, Warehouse] = {}
+
+
+def open_warehouse(path: Path | None = None) -> Warehouse | None:
+    """The build served now at `path`, or None when nothing has been built.
+
+    A new build is noticed here on every call (the link is re-read), the old
+    connection is closed and cached answers for it are no longer used.
+    """
+    path = Path(path or db_path())
+    key = str(path.resolve().parent / path.name)
+    version = warehouse.version(path)
+    if version is None or warehouse.current_file(path) is None:
+        return None
+    with _lock:
+        current = _open.get(key)
+        if current is not None and current.version == version:
+            return current
+        con = warehouse.connect_read(path)
+        _open[key] = Warehouse(key, version, con)
+        if current is not None:
+            current.con.close()
+        return _open[key]
+
+
+def _frame(wh: Warehouse, sql: str, params: list | None = None) -> pd.DataFrame:
+    cursor = wh.con.cursor()
+    try:
+        return cursor.execute(sql, params or []).df()
+    finally:
+        cursor.close()
+
+
+def _cached(fn):
+    """Cache a query on (warehouse build, arguments); hand out copies so callers can't alter the cache."""
+    cached = lru_cache(maxsize=512)(fn)
+
+    def wrapper(wh: Warehouse, *args):
+        result = cached(wh, *args)
+        return result.copy() if isinstance(result, pd.DataFrame) else result
+
+    wrapper.cache_clear = cached.cache_clear
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+FACT_COLUMNS = """fact_id, indicator, label, value, unit, original_value, original_unit, geo, area,
+    counterpart, year, period_start, period_end, period_label, full_year, qualifier, yoy_pct,
+    article, title, published, outlet, date_status, sentence, figure_text, char_start, char_end, corrected,
+    correction_reason, value_note"""
+
+
+@_cached
+def build_info(wh: Warehouse) -> pd.DataFrame:
+    """The served build's record (one row)."""
+    return _frame(wh, "SELECT * FROM builds ORDER BY finished_at DESC LIMIT 1")
+
+
+@_cached
+def indicators(wh: Warehouse) -> pd.DataFrame:
+    return _frame(wh, "SELECT i.*, (SELECT count(*) FROM facts_current f WHERE f.indicator = i.key) AS facts "
+                      "FROM indicators i ORDER BY tier DESC, key")
+
+
+@_cached
+def places(wh: Warehouse) -> pd.DataFrame:
+    """China, Shanghai and its districts (sub-areas are filed under their district)."""
+    return _frame(wh, "SELECT name, level, parent FROM places WHERE level <> 'area' "
+                      "ORDER BY CASE level WHEN 'country' THEN 0 WHEN 'city' THEN 1 ELSE 2 END, name")
+
+
+@_cached
+def year_bounds(wh: Warehouse) -> tuple[int, int] | None:
+    frame = _frame(wh, "SELECT min(year) AS lo, max(year) AS hi FROM facts_current")
+    if frame.empty or pd.isna(frame.loc[0, "lo"]):
+        return None
+    return int(frame.loc[0, "lo"]), int(frame.loc[0, "hi"])
+
+
+@_cached
+def article_list(wh: Warehouse) -> pd.DataFrame:
+    return _frame(wh, "SELECT id, title, published, date_status, outlet, year FROM articles "
+                      "ORDER BY published DESC NULLS LAST, id")
+
+
+@_cached
+def facts(wh: Warehouse, view: ViewFilter, limit: int = TABLE_ROW_LIMIT) -> pd.DataFrame:
+    """The fact rows a view shows, newest first, at most `limit`."""
+    where, params = view.where()
+    return _frame(wh, f"SELECT {FACT_COLUMNS} FROM facts_current WHERE {where} "
+                      "ORDER BY year DESC NULLS LAST, coalesce(period_end, period_start) DESC NULLS LAST, "
+                      "geo, article, char_start LIMIT ?", [*params, limit])
+
+
+@_cached
+def count_facts(wh: Warehouse, view: ViewFilter) -> int:
+    where, params = view.where()
+    return int(_frame(wh, f"SELECT count(*) AS n FROM facts_current WHERE {where}", params).loc[0, "n"])
+
+
+OBSERVATIONS = """
+WITH grouped AS (
+    SELECT indicator, any_value(label) AS label, any_value(unit) AS unit, geo, counterpart, year,
+           period_start, period_end, any_value(period_label) AS period_label, bool_or(full_year) AS full_year,
+           value, CASE WHEN count(DISTINCT qualifier) = 1 THEN any_value(qualifier) ELSE 'mixed' END AS qualifier,
+           max(yoy_pct) AS yoy_pct, count(*) AS sources,
+           list(article ORDER BY published NULLS LAST, article) AS articles,
+           list(title ORDER BY published NULLS LAST, article) AS titles,
+           arg_min(fact_id, coalesce(published, DATE '9999-12-31')) AS fact_id,
+           arg_min(article, coalesce(published, DATE '9999-12-31')) AS article,
+           arg_min(sentence, coalesce(published, DATE '9999-12-31')) AS sentence,
+           arg_min(figure_text, coalesce(published, DATE '9999-12-31')) AS figure_text
+    FROM facts_current WHERE {where} AND value IS NOT NULL
+    GROUP BY indicator, geo, counterpart, year, period_start, period_end, value
+)
+SELECT *, count(*) OVER (PARTITION BY indicator, geo, counterpart, year, period_start, period_end) > 1 AS conflict
+FROM grouped ORDER BY year, geo, period_end NULLS FIRST LIMIT ?
+"""
+
+
+@_cached
+def observations(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
+    """One row per distinct figure: the same value for the same indicator, place and
+    period from several articles is one observation with several sources; different
+    values for the same period are kept apart and flagged as a conflict. Never summed."""
+    where, params = view.where()
+    return _frame(wh, OBSERVATIONS.format(where=where), [*params, CHART_POINT_LIMIT])
+
+
+@_cached
+def latest(wh: Warehouse, view: ViewFilter, tier: str | None) -> pd.DataFrame:
+    """The most recent observation of every indicator (of `tier`) for each place in view."""
+    where, params = view.where(with_indicator=False)
+    tier_clause = "AND tier = ?" if tier else ""
+    return _frame(wh, f"""
+        SELECT {FACT_COLUMNS}, tier
+        FROM facts_current WHERE {where} {tier_clause} AND value IS NOT NULL
+        QUALIFY row_number() OVER (
+            PARTITION BY indicator, geo
+            ORDER BY coalesce(period_end, period_start, make_date(year, 12, 31)) DESC NULLS LAST,
+                     full_year DESC, published DESC NULLS LAST, fact_id) = 1
+        ORDER BY tier DESC, indicator, geo""", [*params, *([tier] if tier else [])])
+
+
+@_cached
+def district_latest(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
+    """Per district, the latest observation of the indicator within the view's years."""
+    where, params = view.where()
+    return _frame(wh, f"""
+        WITH f AS (SELECT * FROM facts_current WHERE {where} AND value IS NOT NULL)
+        SELECT f.geo, f.value, f.unit, f.label, f.year, f.period_label, f.qualifier, f.yoy_pct,
+               f.article, f.title, f.fact_id, f.sentence, f.figure_text
+        FROM f JOIN places p ON p.name = f.geo
+        WHERE p.level = 'district'
+        QUALIFY row_number() OVER (
+            PARTITION BY f.geo ORDER BY coalesce(f.period_end, f.period_start, make_date(f.year, 12, 31)) DESC NULLS LAST,
+                     f.full_year DESC, f.fact_id) = 1
+        ORDER BY f.value DESC""", params)
+
+
+@_cached
+def article(wh: Warehouse, article_id: str) -> pd.DataFrame:
+    return _frame(wh, "SELECT * FROM articles WHERE id = ?", [article_id])
+
+
+@_cached
+def article_facts(wh: Warehouse, article_id: str) -> pd.DataFrame:
+    """Every fact of one article as extracted, with its correction state (rejected ones too)."""
+    return _frame(wh, """
+        SELECT f.fact_id, f.indicator, i.label, coalesce(c.value, f.value) AS value, f.unit, f.original_value,
+               f.original_unit, coalesce(c.geo, f.geo) AS geo, f.area, f.counterpart,
+               coalesce(c.year, f.year) AS year, c.period_label, f.period_start, f.period_end,
+               f.qualifier, f.yoy_pct, f.sentence, f.char_start, f.char_end, f.value_note,
+               c.fact_id IS NULL AS rejected, coalesce(c.corrected, FALSE) AS corrected
+        FROM facts f JOIN indicators i ON i.key = f.indicator
+        LEFT JOIN facts_current c ON c.fact_id = f.fact_id
+        WHERE f.article = ? ORDER BY f.char_start""", [article_id])
+
+
+@_cached
+def article_figures(wh: Warehouse, article_id: str) -> pd.DataFrame:
+    return _frame(wh, "SELECT figure_id, text, value, kind, sentence, char_start, char_end "
+                      "FROM unclassified_figures WHERE article = ? ORDER BY char_start", [article_id])
+
+
+@_cached
+def conflicts(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
+    """Sources that disagree on the same indicator, place and period, with both sentences."""
+    where, params = view.where()
+    return _frame(wh, f"""
+        WITH v AS (SELECT * FROM facts_current WHERE {where} AND value IS NOT NULL),
+        disputed AS (
+            SELECT indicator, geo, coalesce(counterpart, '') AS cp, year, period_start, period_end
+            FROM v GROUP BY ALL HAVING count(DISTINCT value) > 1)
+        SELECT v.label, v.geo, v.counterpart, v.period_label, v.value, v.unit, v.qualifier, v.article, v.title,
+               v.sentence, v.fact_id
+        FROM v JOIN disputed d ON d.indicator = v.indicator AND d.geo = v.geo AND d.cp = coalesce(v.counterpart, '')
+             AND d.year IS NOT DISTINCT FROM v.year AND d.period_start IS NOT DISTINCT FROM v.period_start
+             AND d.period_end IS NOT DISTINCT FROM v.period_end
+        ORDER BY v.label, v.geo, v.period_label, v.value LIMIT ?""", [*params, TABLE_ROW_LIMIT])
+
+
+@_cached
+def unclassified(wh: Warehouse, article_id: str | None) -> pd.DataFrame:
+    clause, params = ("WHERE u.article = ?", [article_id]) if article_id else ("", [])
+    return _frame(wh, f"SELECT u.article, a.title, u.text, u.kind, u.value, u.sentence, u.figure_id "
+                      f"FROM unclassified_figures u JOIN articles a ON a.id = u.article {clause} "
+                      "ORDER BY u.article, u.char_start LIMIT ?", [*params, TABLE_ROW_LIMIT])
+
+
+@_cached
+def dating(wh: Warehouse) -> pd.DataFrame:
+    """Articles whose date was inferred from the text or is unknown, and any date warnings."""
+    return _frame(wh, "SELECT id AS article, title, date_status, year, warnings FROM articles "
+                      "WHERE date_status <> 'stated' OR warnings IS NOT NULL ORDER BY date_status, id")
+
+
+@_cached
+def corrections(wh: Warehouse) -> pd.DataFrame:
+    return _frame(wh, """
+        SELECT c.created_at, c.author, c.action, c.changes, c.reason, c.status, c.fact_id,
+               f.article, f.indicator, f.value AS extracted_value, f.sentence
+        FROM corrections c LEFT JOIN facts f USING (fact_id) ORDER BY c.created_at DESC""")
+
+
+def export_table(wh: Warehouse, table: str, fmt: str) -> bytes:
+    """A whole table as CSV or Parquet bytes, written by DuckDB (never through pandas)."""
+    if table not in EXPORT_TABLES or fmt not in ("csv", "parquet"):
+        raise ValueError(f"cannot export {table!r} as {fmt!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{table}.{fmt}"
+        options = "(FORMAT parquet)" if fmt == "parquet" else "(FORMAT csv, HEADER)"
+        cursor = wh.con.cursor()
+        try:
+            cursor.execute(f"COPY (SELECT * FROM {table}) TO '{out}' {options}")
+        finally:
+            cursor.close()
+        return out.read_bytes()

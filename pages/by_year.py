@@ -1,0 +1,35 @@
+import streamlit as st
+
+from app import charts, filters, queries, ui
+
+st.title("By year")
+ui.intro("One indicator over time for the places in the sidebar. Full years (and year-end stocks) are joined "
+         "by a line; part-year, as-of and event figures stand apart, labelled with their period.")
+
+wh = queries.open_warehouse()
+if wh is None:
+    ui.empty("No warehouse yet. Put article files in data/articles and run `python -m etl build`.")
+    st.stop()
+view = filters.current(wh)
+catalog = queries.indicators(wh).set_index("key")
+label, unit = catalog.loc[view.indicator, "label"], catalog.loc[view.indicator, "unit"]
+st.subheader(label)
+
+observations = queries.observations(wh, view)
+if observations.empty:
+    ui.empty(f"No figures for “{label}” with these filters. Widen the years, clear the places, "
+             "or pick another indicator.")
+    st.stop()
+
+event = st.plotly_chart(charts.by_year(observations, unit), on_select="rerun", selection_mode="points",
+                        key="by-year-chart")
+chosen = ui.selected_point(event)
+if chosen:
+    ui.open_article(chosen)
+st.caption("● exact · ◆ approximate · ▲ at least · ▼ at most. Hover a point for its sources; "
+           "click one to open its article. Figures from different articles are never added up.")
+if observations["conflict"].any():
+    st.warning("Some sources disagree on the same period; both figures are shown. See Data quality.")
+
+ui.fact_table(queries.facts(wh, view), queries.count_facts(wh, view), key="by-year-table")
+ui.downloads(queries.facts(wh, view), view, wh, key="by-year")
