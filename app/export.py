@@ -51,7 +51,7 @@ def csv_bytes(facts: pd.DataFrame) -> bytes:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "all"
+    return re.sub(r"[^A-Za-z0-9_]+", "-", text).strip("-") or "all"
 
 
 def file_name(indicator: str | None, places: tuple[str, ...], years: tuple[int | None, int | None],
