@@ -9,6 +9,8 @@ drawn as if they covered the whole year.
 from __future__ import annotations
 
 import csv
+import html
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -36,17 +38,28 @@ def district_positions() -> pd.DataFrame:
                          "lat": [float(r["lat"]) for r in rows], "lon": [float(r["lon"]) for r in rows]})
 
 
+def _wrapped(text: str, width: int = 70) -> str:
+    """Article text for a tooltip: escaped (Plotly renders tags), wrapped, at most four lines."""
+    lines = textwrap.wrap(html.escape(text or ""), width)
+    return "<br>".join(lines[:4]) + (" …" if len(lines) > 4 else "")
+
+
 def _hover(frame: pd.DataFrame) -> list[str]:
+    """Tooltip per point: the figure, and where it comes from (title, date, outlet, sentence)."""
     lines = []
     for row in frame.itertuples():
-        sources = row.sources if hasattr(row, "sources") else 1
+        sources = getattr(row, "sources", 1)
         change = fmt.yoy(row.yoy_pct)
+        published = row.published.date().isoformat() if pd.notna(getattr(row, "published", None)) else "date not stated"
+        outlet = row.outlet if isinstance(getattr(row, "outlet", None), str) else "outlet unknown"
         lines.append(
-            f"<b>{row.geo}</b> · {row.period_label}<br>{fmt.figure(row.value, row.unit, row.qualifier)}"
-            + (f" ({change})" if change else "")
-            + f"<br>{fmt.QUALIFIER_WORDS.get(row.qualifier, row.qualifier)}"
-            + f"<br>{sources} source{'s' if sources != 1 else ''}"
-            + ("<br><b>sources disagree</b>" if getattr(row, "conflict", False) else ""))
+            f"<b>{html.escape(row.geo)}</b> · {html.escape(row.period_label)}<br>"
+            f"<b>{fmt.figure(row.value, row.unit, row.qualifier)}</b>" + (f" ({change})" if change else "")
+            + f" · {fmt.QUALIFIER_WORDS.get(row.qualifier, row.qualifier)}"
+            + f"<br><i>{_wrapped(row.title, 80)}</i><br>{published}, {html.escape(outlet)}"
+            + (f" · and {sources - 1} more source{'s' if sources > 2 else ''}" if sources > 1 else "")
+            + ("<br><b>sources disagree on this period</b>" if getattr(row, "conflict", False) else "")
+            + f"<br>“{_wrapped(row.sentence)}”")
     return lines
 
 

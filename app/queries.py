@@ -185,6 +185,9 @@ WITH grouped AS (
            arg_min(fact_id, coalesce(published, DATE '9999-12-31')) AS fact_id,
            arg_min(article, coalesce(published, DATE '9999-12-31')) AS article,
            arg_min(sentence, coalesce(published, DATE '9999-12-31')) AS sentence,
+           min(published) AS published,
+           arg_min(outlet, coalesce(published, DATE '9999-12-31')) AS outlet,
+           arg_min(title, coalesce(published, DATE '9999-12-31')) AS title,
            arg_min(figure_text, coalesce(published, DATE '9999-12-31')) AS figure_text
     FROM facts_current WHERE {where} AND value IS NOT NULL
     GROUP BY indicator, geo, counterpart, year, period_start, period_end, value
@@ -225,7 +228,7 @@ def district_latest(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
     return _frame(wh, f"""
         WITH f AS (SELECT * FROM facts_current WHERE {where} AND value IS NOT NULL)
         SELECT f.geo, f.value, f.unit, f.label, f.year, f.period_label, f.qualifier, f.yoy_pct,
-               f.article, f.title, f.fact_id, f.sentence, f.figure_text
+               f.article, f.title, f.published, f.outlet, f.fact_id, f.sentence, f.figure_text
         FROM f JOIN places p ON p.name = f.geo
         WHERE p.level = 'district'
         QUALIFY row_number() OVER (
