@@ -9,8 +9,8 @@ import re
 
 from etl.numbers import FACT_KINDS, Figure
 
-_RISE = r"up|rising|rose|rise|increas(?:e|ed|ing)|growth|grew|grow(?:ing|s)?|jump(?:ed|ing)?|surg(?:e|ed|ing)|soar(?:ed|ing)?|climb(?:ed|ing)?|gain(?:ed)?|expand(?:ed|ing)|higher|advanc(?:e|ed|ing)"
-_FALL = r"down|fell|fall(?:ing)?|drop(?:ped|ping)?|declin(?:e|ed|ing)|decreas(?:e|ed|ing)|slid|slump(?:ed)?|dipp?(?:ed)?|lower|contract(?:ed|ion)|shr[ai]nk|plung(?:e|ed|ing)"
+_RISE = r"up|rising|rose|rise|increas(?:e|ed|ing)|growth|grew|grow(?:ing|s)?|jump(?:ed|ing)?|surg(?:e|ed|ing)|soar(?:ed|ing)?|climb(?:ed|ing)?|gain(?:ed|ing)?|expand(?:ed|ing)|higher|advanc(?:e|ed|ing)"
+_FALL = r"down|fell|fall(?:ing)?|drop(?:ped|ping)?|declin(?:e|ed|ing)|decreas(?:e|ed|ing)|slid(?:ing)?|slump(?:ed|ing)?|dip(?:ped|ping)?|lower|contract(?:ed|ing|ion)|shr[ai]nk(?:ing)?|plung(?:e|ed|ing)"
 _CHANGE_BEFORE_PERCENT = re.compile(
     rf"\b(?P<word>{_RISE}|{_FALL})(?:\s+(?:by|of))?(?:\s+(?:a|an))?(?:\s+(?:year-on-year|year on year|yoy|annual|annualized))?\s*$",
     re.IGNORECASE,
@@ -49,7 +49,7 @@ def find_yoy(text: str, target: Figure, figures: list[Figure]) -> tuple[float | 
     for fig in figures[index + 1:]:
         if fig.kind in FACT_KINDS:
             break
-        if fig.kind == "percent" and "point" not in fig.text.lower() and fig.start - target.end <= 90:
+        if fig.kind == "percent" and "point" not in fig.text.lower() and fig.start - target.end <= 160:
             gap = text[target.end:fig.qualifier_start]
             if ";" in gap or _belongs_to_next(text, fig, target, figures):
                 break

@@ -21,7 +21,9 @@ EXTRACTOR_VERSION = "1"
 COUNTERPART_INDICATORS = {"fdi_cumulative_usd", "investor_enterprises_cumulative_count"}
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:U\.S|U\.K|Co|Ltd|Inc|Corp|No|Mr|Mrs|Ms|Dr|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|vs|etc|e\.g|i\.e|approx|Gov|Dept)|\b[A-Z])\.$")
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n(?=[ \t]*(?:[-*\u2022\u00b7]|\d{1,2}[.)])\s)")
+# "- New FIEs: 512 (up 7.1%)": in a list item the label before the colon names the figure.
+_LABEL_VALUE = re.compile(r"^\s*(?:[-*\u2022\u00b7]\s*|\d{1,2}[.)]\s*)?(?P<label>[^:#§\n]{3,90}):\s*#(?P<rest>[^#§]*)$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _THE_DISTRICT = re.compile(
     r"\b(?:the|its) (?:business |central business )?(?:district|zone|park)(?:'s)?\b"
@@ -36,7 +38,7 @@ _STOCK_OF = {"regional_hq_new_count": "regional_hq_count", "rd_centers_new_count
 # "plans to attract 50 regional headquarters by 2025": a target, not a figure that happened.
 _ASPIRATION = re.compile(
     r"\b(?:plan(?:s|ned)?|aim(?:s|ing|ed)?|target(?:s|ing|ed)?|strive[sd]?|striving|seek(?:s|ing)?|hope[sd]?|"
-    r"intend(?:s|ed)?|expect(?:s|ed)?|want(?:s|ed)?|pledge[sd]?|vow(?:s|ed)?|set out|is set|are set|goal is) to\b[^#§.;]{0,60}#"
+    r"intend(?:s|ed)?|expect(?:s|ed)?|want(?:s|ed)?|pledge[sd]?|vow(?:s|ed)?|set out|is set|are set|goal is) to\b[^#.;]{0,80}#"
     r"|\b(?:target|goal|aim) of #", re.IGNORECASE)
 _INHERITABLE = {"full_year", "part_year", "year_to_date"}
 _NEWNESS = re.compile(r"\bnew(?:ly)?\b|\bthis year\b|\bsince\b|\bso far\b", re.IGNORECASE)
@@ -119,10 +121,12 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _place_near(text: str, start: int, end: int, article_place) -> places.Place | None:
-    found = places.mentions(text[start:end])
+    found = places.most_specific(places.mentions(text[start:end]))
+    if found is not None and found.level in ("district", "area"):
+        return found
     if article_place is not None and _THE_DISTRICT.search(text, start, end):
         return article_place
-    return places.most_specific(found)
+    return found
 
 
 def _period_for(kind: str, stated, event_day: date | None, carried, article: Article):
@@ -150,27 +154,30 @@ def _period_for(kind: str, stated, event_day: date | None, carried, article: Art
 
 def extract(article: Article) -> Extraction:
     """Every indicator figure in an article, and every other quantity seen."""
-    text = numbers.fold_punctuation(article.text).replace("\n", " ").replace("\r", " ")
-    # Newlines were blanked one for one; paragraph breaks are read from the original.
+    folded = numbers.fold_punctuation(article.text)
+    # Matching reads across line wraps, so newlines are blanked one for one; paragraph
+    # and list-item breaks are read from the folded text, which keeps them.
+    text = folded.replace("\n", " ").replace("\r", " ")
     source = article.text
     ref = periods.Reference(article.published, article.year)
     all_figures = numbers.find_figures(text)
     paragraph_spans = _paragraph_spans(source)
     article_place = places.article_place([text[s:e] for s, e in paragraph_spans])
     lead = text[paragraph_spans[0][0]:paragraph_spans[0][1]] if paragraph_spans else ""
-    last_stated = None      # the period most recently stated, which later flows inherit
+    last_stated = None      # the calendar period most recently stated, which later flows inherit
+    last_any = None         # any period most recently stated, for "over the same period"
     last_flow_place = None  # the place of the last non-event figure, which later ones inherit
 
     facts: list[Fact] = []
     unclassified: list[UnclassifiedFigure] = []
     seen_sentences: set[str] = set()
-    seen_facts: set[tuple] = set()
+    seen_facts: dict[tuple, int] = {}  # dedupe key -> index in facts
     last_event_day: date | None = None
     figure_index = 0
 
     for p_start, p_end in paragraph_spans:
         paragraph = text[p_start:p_end]
-        for s_start, s_end in _sentence_spans(text, p_start, p_end):
+        for s_start, s_end in _sentence_spans(folded, p_start, p_end):
             while figure_index < len(all_figures) and all_figures[figure_index].start < s_start:
                 figure_index += 1
             in_sentence = []
@@ -184,8 +191,14 @@ def extract(article: Article) -> Extraction:
             seen_sentences.add(key)
 
             stated = periods.find_period(sentence, ref)
-            if stated is None and last_stated is not None and _SAME_PERIOD.search(sentence):
-                stated = last_stated
+            if stated is not None and article.published and stated.start and stated.start > article.published:
+                stated = None  # "priorities for 2025" in a 2024 article: a plan, not the figure's period
+            back_reference = _SAME_PERIOD.search(sentence) if stated is None else None
+            if back_reference:
+                # "the same period" is whatever was stated last; "the quarter", "the year"
+                # name a span, so they mean the last calendar period stated.
+                same = "same" in back_reference.group(0).lower()
+                stated = (last_any or last_stated) if same else (last_stated or last_any)
             event_day = periods.find_event_date(sentence, ref)
             if event_day is not None:
                 last_event_day = event_day
@@ -196,7 +209,14 @@ def extract(article: Article) -> Extraction:
             for fig in candidates:
                 others = [f for f in candidates if f is not fig]
                 cue = indicators.cue_text(sentence, s_start, fig, others)
+                label_value = _LABEL_VALUE.match(cue)
+                if label_value:
+                    label, rest = label_value.group("label").strip(), label_value.group("rest")
+                    cue = f"# {label}{rest}"
                 indicator = indicators.classify(cue, fig, paragraph + " " + lead)
+                if indicator is None and label_value:
+                    cue = f"{label} is #{rest}"
+                    indicator = indicators.classify(cue, fig, paragraph + " " + lead)
                 if indicator is None or _ASPIRATION.search(cue):
                     continue
                 if (indicator.key in _STOCK_OF and stated is not None and stated.kind == "stock"
@@ -206,7 +226,8 @@ def extract(article: Article) -> Extraction:
                 consumed.add(fig.start)
                 if percent is not None:
                     consumed.add(percent.start)
-                start, end, year = _period_for(indicator.kind, stated, event_day or last_event_day,
+                own_stated = None if (indicator.kind == "event" and event_day) else stated
+                start, end, year = _period_for(indicator.kind, own_stated, event_day or last_event_day,
                                                last_stated, article)
                 place = _geo_for(indicator.kind, text, s_start, s_end, fig, p_start, p_end,
                                  article_place, last_flow_place)
@@ -215,12 +236,14 @@ def extract(article: Article) -> Extraction:
                 counterpart = _counterpart(text, s_start, s_end, fig) if indicator.key in COUNTERPART_INDICATORS else None
                 value, note = (money.to_usd(fig.value, fig.currency, year) if fig.kind == "money"
                                else (fig.value, None))
-                # The same figure restated elsewhere in the article is one fact.
+                # The same figure restated elsewhere in the article is one fact; a headline
+                # restated with its period in the body keeps the body's fuller period.
                 dedupe_key = (indicator.key, fig.value, place.geo, counterpart, year)
-                if dedupe_key in seen_facts:
+                earlier = seen_facts.get(dedupe_key)
+                if earlier is not None and _period_detail(start, end) <= _period_detail(
+                        facts[earlier].period_start, facts[earlier].period_end):
                     continue
-                seen_facts.add(dedupe_key)
-                facts.append(Fact(
+                fact = Fact(
                     article=article.id, indicator=indicator.key, value=value, unit=indicator.unit,
                     original_value=fig.value,
                     original_unit=fig.currency if fig.kind == "money" else indicator.unit,
@@ -230,7 +253,12 @@ def extract(article: Article) -> Extraction:
                     qualifier=fig.qualifier, yoy_pct=yoy, sentence=original_sentence,
                     char_start=fig.start, char_end=fig.end,
                     fact_id=stable_id(article.id, indicator.key, fig.start, fig.end), value_note=note,
-                ))
+                )
+                if earlier is None:
+                    seen_facts[dedupe_key] = len(facts)
+                    facts.append(fact)
+                else:
+                    facts[earlier] = fact
 
             for fig in in_sentence:
                 if fig.kind in numbers.UNCLASSIFIED_SKIP or fig.start in consumed:
@@ -240,9 +268,15 @@ def extract(article: Article) -> Extraction:
                     text=source[fig.start:fig.end], value=fig.value, kind=fig.kind,
                     sentence=original_sentence, char_start=fig.start, char_end=fig.end,
                 ))
-            if stated is not None and stated.kind in _INHERITABLE:
-                last_stated = stated
+            if stated is not None:
+                last_any = stated
+                if stated.kind in _INHERITABLE:
+                    last_stated = stated
     return Extraction(facts, unclassified)
+
+
+def _period_detail(start, end) -> int:
+    return (start is not None) + (end is not None)
 
 
 def _geo_for(kind, text, s_start, s_end, fig, p_start, p_end, article_place, last_flow_place) -> places.Place:

@@ -69,17 +69,17 @@ _FIGURE = re.compile(
 )
 
 QUALIFIERS = {
-    "approx": ["about", "around", "some", "roughly", "approximately", "approx.", "nearly", "almost",
+    "approx": ["about", "around", "some", "roughly", "approximately", "approx.", "nearly", "near", "almost",
                "close to", "an estimated", "estimated", "circa", "around about"],
     "at_least": ["over", "more than", "exceeded", "exceeding", "exceeds", "exceed", "above",
-                 "at least", "in excess of", "upwards of", "no less than", "not less than",
+                 "at least", "in excess of", "upwards of", "upward of", "no less than", "not less than",
                  "surpassed", "surpassing", "topped", "north of", "beyond"],
     "at_most": ["under", "less than", "fewer than", "up to", "below", "at most", "no more than",
                 "not more than", "a maximum of", "a maximum"],
 }
 _QUALIFIER_WORD = {w: q for q, words in QUALIFIERS.items() for w in words}
 _QUALIFIER_BEFORE = re.compile(
-    r"\b(?P<q>" + "|".join(re.escape(w) for w in sorted(_QUALIFIER_WORD, key=len, reverse=True))
+    r"\b(?:(?:just|only|well|slightly)\s+)?(?P<q>" + "|".join(re.escape(w) for w in sorted(_QUALIFIER_WORD, key=len, reverse=True))
     + r")\s+(?:a total of\s+|the\s+)?$",
     re.IGNORECASE,
 )

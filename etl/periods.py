@@ -151,7 +151,7 @@ _PATTERNS = [
     (rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
     (rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
     (rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
-    (rf"\b(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+)?(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
+    (rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
     (rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
     (r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
     (rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
@@ -195,8 +195,9 @@ def find_period(sentence: str, ref: Reference) -> Period | None:
     return None
 
 
+_RELATIVE_DAY = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0, "yesterday": -1}
 _EVENT_DAY = re.compile(
-    rf"\b(?:on|last|this)\s+(?:(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    rf"\b(?P<rel>today|tonight|this\s+morning|this\s+afternoon|yesterday)\b|\b(?:on|last|this)\s+(?:(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
     rf"|(?P<m1>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>{_YEAR}))?"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?)\b",
     re.IGNORECASE,
@@ -213,6 +214,9 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     m = _EVENT_DAY.search(sentence)
     if not m:
         return None
+    if m.group("rel"):
+        offset = _RELATIVE_DAY[re.sub(r"\s+", " ", m.group("rel").lower())]
+        return ref.published + timedelta(days=offset) if ref.published else None
     if m.group("wd"):
         if ref.published is None:
             return None

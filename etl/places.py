@@ -47,9 +47,9 @@ class Gazetteer:
     economy_pattern: re.Pattern
 
 
-def _alternation(entries: list[dict]) -> re.Pattern:
+def _alternation(entries: list[dict], end: str = r"(?![\w-])") -> re.Pattern:
     groups = [f"(?P<g{i}>{'|'.join(e['patterns'])})" for i, e in enumerate(entries)]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])", re.IGNORECASE)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(groups) + r")" + end, re.IGNORECASE)
 
 
 @cache
@@ -62,7 +62,8 @@ def gazetteer() -> Gazetteer:
         places=tuple(Place(e["name"], e["level"], e.get("parent")) for e in place_rows),
         economies=tuple(e["name"] for e in economy_rows),
         place_pattern=_alternation(place_rows),
-        economy_pattern=_alternation(economy_rows),
+        # "German-funded", "Japanese-invested": an economy may lead a compound.
+        economy_pattern=_alternation(economy_rows, end=r"(?!\w)"),
     )
 
 

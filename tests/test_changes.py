@@ -28,6 +28,8 @@ def rows(table):
 # --- a change after the figure ------------------------------------------------------
 
 CHANGE_AFTER = [
+    ("Foreign investment came to US$4.62 billion in Q1, dipping 9.8 percent from a year earlier.",
+     "US$4.62 billion", -9.8),
     ("FDI hit US$2 billion, a 15 percent increase from a year earlier.", "US$2 billion", 15),
     ("New firms reached 530, 18 percent more than a year earlier.", "530", 18),
     ("Pudong set up 812 new foreign-invested enterprises, up 21.4 percent.", "812", 21.4),

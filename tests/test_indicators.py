@@ -29,6 +29,19 @@ def approx_facts(expected):
 
 
 INDICATOR_SENTENCES = [
+    ("fie_new_count", "- New FIEs: 512 (up 7.1%)", [("fie_new_count", 512, "exact")]),
+    ("fdi_actual_usd", "- Paid-in foreign capital: US$846 million (down 3.4%)",
+     [("fdi_actual_usd", 846e6, "exact")]),
+    ("regional_hq_new_count", "Nine more multinationals have been recognized as regional headquarters in Jing'an.",
+     [("regional_hq_new_count", 9, "exact")]),
+    ("investor_enterprises_cumulative_count",
+     "Upward of 12,000 Japanese-funded enterprises had made direct investment in Shanghai.",
+     [("investor_enterprises_cumulative_count", 12000, "at_least")]),
+    ("awards_count", 'In Yangpu, 17 enterprises received the "Innovation Partner" award.', [("awards_count", 17, "exact")]),
+    ("partners_signed_count", "Today, we are honored to welcome 24 organizations as the third batch of "
+     "Shanghai Global Investment Promotion Partners.", [("partners_signed_count", 24, "exact")]),
+    ("event_attendees_count", "Nearly 1,000 guests from home and abroad are with us in this hall.",
+     [("event_attendees_count", 1000, "approx")]),
     ("investor_enterprises_cumulative_count",
      "The number of South Korean firms that have invested in Shanghai stood at 2,950.",
      [("investor_enterprises_cumulative_count", 2950, "exact")]),

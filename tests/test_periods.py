@@ -25,6 +25,8 @@ def ref(published: str | None, year: int | None = None) -> Reference:
 # Expected: (period_start, period_end, year), or None when the sentence states no period.
 
 PERIODS = [
+    ("As of end-November, Changning was home to 103 regional headquarters.", ref("2024-12-06"),
+     (None, "2024-11-30", 2024)),
     ("Since the start of the year, Minhang has held 40 events.", ref("2024-05-10"),
      ("2024-01-01", None, 2024)),
     # full years

@@ -10,6 +10,8 @@ from etl.numbers import FACT_KINDS, find_figures, fold_punctuation
 
 # Expected: (string, the figure as written, qualifier, the figure with its qualifier as written)
 QUALIFIED = [
+    ("drew just under 180 executives", "180", "at_most", "just under 180"),
+    ("Near 400 guests participated the meeting", "400", "approx", "Near 400"),
     # approx
     ("about 300 guests attended", "300", "approx", "about 300"),
     ("About 140 problems were solved", "140", "approx", "About 140"),
