@@ -33,7 +33,7 @@ QUALIFIED = [
     ("attendance exceeded 150", "150", "at_least", "exceeded 150"),
     ("above 20 projects", "20", "at_least", "above 20"),
     ("at least 50 firms", "50", "at_least", "at least 50"),
-    ("well over 500 delegates", "500", "at_least", "over 500"),
+    ("well over 500 delegates", "500", "at_least", "well over 500"),
     ("no less than 40 measures", "40", "at_least", "no less than 40"),
     ("in excess of US$1 billion", "US$1 billion", "at_least", "in excess of US$1 billion"),
     ("more than a hundred issues", "a hundred", "at_least", "more than a hundred"),
@@ -41,7 +41,7 @@ QUALIFIED = [
     ("200 or more participants", "200", "at_least", "200"),
     # at_most
     ("under 180 representatives", "180", "at_most", "under 180"),
-    ("just under 180 representatives", "180", "at_most", "under 180"),
+    ("just under 180 representatives", "180", "at_most", "just under 180"),
     ("less than 10 firms", "10", "at_most", "less than 10"),
     ("fewer than 30 projects", "30", "at_most", "fewer than 30"),
     ("up to 260,000 square meters", "260,000", "at_most", "up to 260,000"),
