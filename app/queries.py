@@ -138,6 +138,11 @@ def indicators(wh: Warehouse) -> pd.DataFrame:
                       "FROM indicators i ORDER BY tier DESC, key")
 
 
+def label_and_unit(wh: Warehouse, indicator: str) -> tuple[str, str]:
+    row = indicators(wh).set_index("key").loc[indicator]
+    return row["label"], row["unit"]
+
+
 @_cached
 def places(wh: Warehouse) -> pd.DataFrame:
     """China, Shanghai and its districts (sub-areas are filed under their district)."""

@@ -22,6 +22,15 @@ def empty(message: str) -> None:
     st.info(message, icon="ℹ️")
 
 
+def warehouse() -> Warehouse:
+    """The served warehouse; when there is none, say how to build one and stop the page."""
+    wh = queries.open_warehouse()
+    if wh is None:
+        empty("No warehouse yet. Put article files in data/articles and run `python -m etl build`.")
+        st.stop()
+    return wh
+
+
 def open_article(article_id: str) -> None:
     """Go to the By source page showing this article."""
     st.switch_page(SOURCE_PAGE, query_params={"article": article_id})

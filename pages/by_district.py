@@ -7,16 +7,12 @@ st.title("By district")
 ui.intro("Shanghai's districts compared on one indicator: the latest figure of each within the chosen years. "
          "Sub-areas such as West Hongqiao or Lingang count under their district.")
 
-wh = queries.open_warehouse()
-if wh is None:
-    ui.empty("No warehouse yet. Put article files in data/articles and run `python -m etl build`.")
-    st.stop()
+wh = ui.warehouse()
 view = filters.current(wh)
 districts = queries.places(wh).query("level == 'district'")["name"].tolist()
 chosen = tuple(p for p in view.places if p in districts) or tuple(districts)
 district_view = ViewFilter(view.indicator, view.year_from, view.year_to, chosen, view.article)
-catalog = queries.indicators(wh).set_index("key")
-label, unit = catalog.loc[view.indicator, "label"], catalog.loc[view.indicator, "unit"]
+label, unit = queries.label_and_unit(wh, view.indicator)
 st.subheader(f"{label}, {view.year_from}–{view.year_to}")
 
 latest = queries.district_latest(wh, district_view)

@@ -11,10 +11,7 @@ st.title("By source")
 ui.intro("One article: where it came from, every figure extracted from it, and its text with each figure "
          "marked. Analysts can correct or reject a figure here.")
 
-wh = queries.open_warehouse()
-if wh is None:
-    ui.empty("No warehouse yet. Put article files in data/articles and run `python -m etl build`.")
-    st.stop()
+wh = ui.warehouse()
 view = filters.current(wh)
 
 if not view.article:

@@ -6,13 +6,9 @@ st.title("By year")
 ui.intro("One indicator over time for the places in the sidebar. Full years (and year-end stocks) are joined "
          "by a line; part-year, as-of and event figures stand apart, labelled with their period.")
 
-wh = queries.open_warehouse()
-if wh is None:
-    ui.empty("No warehouse yet. Put article files in data/articles and run `python -m etl build`.")
-    st.stop()
+wh = ui.warehouse()
 view = filters.current(wh)
-catalog = queries.indicators(wh).set_index("key")
-label, unit = catalog.loc[view.indicator, "label"], catalog.loc[view.indicator, "unit"]
+label, unit = queries.label_and_unit(wh, view.indicator)
 st.subheader(label)
 
 observations = queries.observations(wh, view)

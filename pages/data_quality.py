@@ -8,10 +8,7 @@ st.title("Data quality")
 ui.intro("What to check before citing: sources that disagree, numbers the rules did not file, undated "
          "articles, and analysts' corrections. Select a row to open its article.")
 
-wh = queries.open_warehouse()
-if wh is None:
-    ui.empty("No warehouse yet. Put article files in data/articles and run `python -m etl build`.")
-    st.stop()
+wh = ui.warehouse()
 view = filters.current(wh)
 
 

@@ -6,10 +6,7 @@ st.title("Downloads")
 ui.intro("Everything in the warehouse, for analysis elsewhere: all tables as CSV in one zip, or each table "
          "as Parquet. Files are produced when you click.")
 
-wh = queries.open_warehouse()
-if wh is None:
-    ui.empty("No warehouse yet. Put article files in data/articles and run `python -m etl build`.")
-    st.stop()
+wh = ui.warehouse()
 build = queries.build_info(wh).iloc[0]
 st.caption(f"Build {build['build_id']}, finished {build['finished_at']:%Y-%m-%d %H:%M} UTC, "
            f"{build['facts']:,} facts from {build['articles_loaded']:,} articles, data hash {build['data_hash']}.")

@@ -8,10 +8,7 @@ st.title("Overview")
 ui.intro("The latest figure of each core indicator, with its period, its change on a year earlier and the "
          "article it comes from. Shown for Shanghai unless places are chosen in the sidebar.")
 
-wh = queries.open_warehouse()
-if wh is None:
-    ui.empty("No warehouse yet. Put article files in data/articles and run `python -m etl build`.")
-    st.stop()
+wh = ui.warehouse()
 view = filters.current(wh)
 places = view.places or ("Shanghai",)
 latest = queries.latest(wh, ViewFilter(None, view.year_from, view.year_to, places, view.article), None)
