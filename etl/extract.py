@@ -120,8 +120,8 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _place_near(text: str, start: int, end: int, article_place) -> places.Place | None:
-    found = places.most_specific(places.mentions(text[start:end]))
+def _place_near(text: str, named: places.MentionIndex, start: int, end: int, article_place) -> places.Place | None:
+    found = places.most_specific(named.between(start, end))
     if found is not None and found.level in ("district", "area"):
         return found
     if article_place is not None and _THE_DISTRICT.search(text, start, end):
@@ -162,7 +162,8 @@ def extract(article: Article) -> Extraction:
     ref = periods.Reference(article.published, article.year)
     all_figures = numbers.find_figures(text)
     paragraph_spans = _paragraph_spans(source)
-    article_place = places.article_place([text[s:e] for s, e in paragraph_spans])
+    named = places.MentionIndex(text)
+    article_place = places.article_place_in(text, paragraph_spans, named)
     lead = text[paragraph_spans[0][0]:paragraph_spans[0][1]] if paragraph_spans else ""
     last_stated = None      # the calendar period most recently stated, which later flows inherit
     last_any = None         # any period most recently stated, for "over the same period"
@@ -229,7 +230,7 @@ def extract(article: Article) -> Extraction:
                 own_stated = None if (indicator.kind == "event" and event_day) else stated
                 start, end, year = _period_for(indicator.kind, own_stated, event_day or last_event_day,
                                                last_stated, article)
-                place = _geo_for(indicator.kind, text, s_start, s_end, fig, p_start, p_end,
+                place = _geo_for(indicator.kind, text, named, s_start, s_end, fig, p_start, p_end,
                                  article_place, last_flow_place)
                 if indicator.kind != "event":
                     last_flow_place = place
@@ -279,7 +280,7 @@ def _period_detail(start, end) -> int:
     return (start is not None) + (end is not None)
 
 
-def _geo_for(kind, text, s_start, s_end, fig, p_start, p_end, article_place, last_flow_place) -> places.Place:
+def _geo_for(kind, text, named, s_start, s_end, fig, p_start, p_end, article_place, last_flow_place) -> places.Place:
     """The place a figure is filed under.
 
     An event's figures belong to the district that hosts it unless their own
@@ -293,13 +294,13 @@ def _geo_for(kind, text, s_start, s_end, fig, p_start, p_end, article_place, las
     clause_start = text.rfind(";", s_start, fig.start) + 1 or s_start
     clause_end = text.find(";", fig.end, s_end)
     clause_end = s_end if clause_end == -1 else clause_end
-    sentence_place = (_place_near(text, max(clause_start, s_start), clause_end, article_place)
-                      or _place_near(text, s_start, s_end, article_place))
+    sentence_place = (_place_near(text, named, max(clause_start, s_start), clause_end, article_place)
+                      or _place_near(text, named, s_start, s_end, article_place))
     if kind == "event":
         if sentence_place is not None and sentence_place.level in ("district", "area"):
             return sentence_place
-        return article_place or sentence_place or _place_near(text, p_start, p_end, None) or shanghai
-    return (sentence_place or _place_near(text, p_start, p_end, article_place)
+        return article_place or sentence_place or _place_near(text, named, p_start, p_end, None) or shanghai
+    return (sentence_place or _place_near(text, named, p_start, p_end, article_place)
             or last_flow_place or article_place or shanghai)
 
 

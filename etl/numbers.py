@@ -59,7 +59,8 @@ _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CURRENCY_BEFORE = r"US\s?\$|U\.S\.\s?\$|USD|RMB|CNY|\$|\u00a5"
 _CURRENCY_AFTER = r"(?:U\.S\.|US|American)\s+dollars|dollars|USD|yuan|RMB|CNY"
 _FIGURE = re.compile(
-    rf"(?<![\w$\u00a5.,/-])"
+    # The lookahead rejects, in one character test, positions where no figure can start.
+    rf"(?=[\d$\u00a5UuRrCcTtFfSsEeNnAaOoZz])(?<![\w$\u00a5.,/-])"
     rf"(?:(?P<cur_before>{_CURRENCY_BEFORE})\s?)?"
     rf"(?P<num>{_DIGITS}|\b{_WORD_NUMBER}\b)"
     rf"(?:\s?(?P<scale>trillion|billion|million|thousand|bln|mln|bn|mn|tn)\b)?"

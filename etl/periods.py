@@ -140,24 +140,32 @@ def _full_year(m, ref):
     return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year") if year else None
 
 
-_S = r"\s+"
 # Tried in order; the first that matches anywhere in the sentence wins, so the
 # narrower wording ("the first half of 2023") sits above the wider ("in 2023").
+# Each pattern runs only when one of its trigger words is in the sentence, which
+# keeps the hot path to a few substring checks for most sentences; "<month>"
+# and "<year>" stand for any month name and any 19xx/20xx year.
 _PATTERNS = [
-    (rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
-    (rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
-    (rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
-    (rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
-    (rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
-    (rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
-    (rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
-    (rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
-    (rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
-    (r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
-    (rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
-    (r"\b(?P<rel>this)\s+year\b", _year_to_date),
+    (("half", "h1", "h2"), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
+    (("months",), rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
+    (("quarters",), rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
+    (("quarter", "q1", "q2", "q3", "q4"), rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
+    (("<month>",), rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
+    (("since", "so far", "to date", "to-date"), rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
+    (("since",), rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
+    (("<month>",), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
+    (("end", "close"), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
+    (("reform", "opening"), r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
+    (("<year>", "last year"), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
+    (("this year",), r"\b(?P<rel>this)\s+year\b", _year_to_date),
 ]
-_COMPILED = [(re.compile(p, re.IGNORECASE), f) for p, f in _PATTERNS]
+_COMPILED = [(triggers, re.compile(p, re.IGNORECASE), f) for triggers, p, f in _PATTERNS]
+_ANY_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
+_ANY_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _triggered(triggers: tuple[str, ...], lower: str, has_month: bool, has_year: bool) -> bool:
+    return any(has_month if t == "<month>" else has_year if t == "<year>" else t in lower for t in triggers)
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
@@ -180,8 +188,13 @@ def _part_from(year: int, first: int, last: int) -> Period:
 
 def find_period(sentence: str, ref: Reference) -> Period | None:
     """The period a sentence states, or None when it states none."""
-    text = _blank_comparisons(sentence)
-    for pattern, resolve in _COMPILED:
+    lower = sentence.lower()
+    has_year = bool(_ANY_YEAR.search(sentence))
+    text = _blank_comparisons(sentence) if has_year or "year" in lower else sentence
+    has_month = bool(_ANY_MONTH.search(text))
+    for triggers, pattern, resolve in _COMPILED:
+        if not _triggered(triggers, lower, has_month, has_year):
+            continue
         m = pattern.search(text)
         if not m:
             continue
@@ -211,6 +224,10 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     A bare weekday is the one on or before the publication date, or on or after
     it when the sentence speaks of the event in the future tense.
     """
+    lower = sentence.lower()
+    if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
+            or _ANY_MONTH.search(sentence)):
+        return None
     m = _EVENT_DAY.search(sentence)
     if not m:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -90,6 +91,17 @@ def mentions(text: str) -> list[Mention]:
     return found
 
 
+class MentionIndex:
+    """Every place named in a text, found once, then looked up by offset range."""
+
+    def __init__(self, text: str):
+        self.found = mentions(text)
+        self.starts = [m.start for m in self.found]
+
+    def between(self, start: int, end: int) -> list[Mention]:
+        return self.found[bisect_left(self.starts, start):bisect_left(self.starts, end)]
+
+
 def most_specific(found: list[Mention]) -> Place | None:
     """The narrowest place among `found`; the first named wins a tie."""
     if not found:
@@ -104,7 +116,17 @@ def counterparts(text: str) -> list[tuple[str, int]]:
 
 
 def article_place(paragraphs: list[str]) -> Place | None:
-    """The district (or sub-area) an article is about, if any.
+    """The district (or sub-area) an article of these paragraphs is about, if any."""
+    text = "\n\n".join(paragraphs)
+    spans, cursor = [], 0
+    for paragraph in paragraphs:
+        spans.append((cursor, cursor + len(paragraph)))
+        cursor += len(paragraph) + 2
+    return article_place_in(text, spans, MentionIndex(text))
+
+
+def article_place_in(text: str, paragraph_spans: list[tuple[int, int]], named: MentionIndex) -> Place | None:
+    """The district (or sub-area) the article is about, if any.
 
     One named in the opening paragraphs, or in a "held in/at ... District" or
     "hosted by" phrase, or more than once; among those, the most named.
@@ -112,8 +134,8 @@ def article_place(paragraphs: list[str]) -> Place | None:
     counts: dict[str, int] = {}
     anchored: set[str] = set()
     by_name: dict[str, Place] = {}
-    for i, paragraph in enumerate(paragraphs):
-        for mention in mentions(paragraph):
+    for i, (p_start, p_end) in enumerate(paragraph_spans):
+        for mention in named.between(p_start, p_end):
             place = mention.place
             if place.level not in ("district", "area"):
                 continue
@@ -122,7 +144,7 @@ def article_place(paragraphs: list[str]) -> Place | None:
             if place.level == "area":
                 by_name[key] = place
             counts[key] = counts.get(key, 0) + 1
-            lead_in = paragraph[max(0, mention.start - 80):mention.start]
+            lead_in = text[max(p_start, mention.start - 80):mention.start]
             if i < 2 or re.search(r"\b(?:held|hosted|organi[sz]ed|took place|located)\b[^.]*$", lead_in, re.I):
                 anchored.add(key)
     candidates = {k: n for k, n in counts.items() if k in anchored or n >= 2}
