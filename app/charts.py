@@ -28,14 +28,15 @@ PLACE_COLORS = dict(zip(PLACE_ORDER, _PALETTE))
 QUALIFIER_SYMBOLS = {"exact": "circle", "approx": "diamond", "at_least": "triangle-up",
                      "at_most": "triangle-down", "mixed": "square"}
 FONT = dict(size=16)
-POSITIONS_FILE = Path(__file__).with_name("district_positions.csv")
+TILES_FILE = Path(__file__).with_name("district_tiles.csv")
 
 
-def district_positions() -> pd.DataFrame:
-    with open(POSITIONS_FILE, encoding="utf-8", newline="") as fh:
+def district_tiles() -> pd.DataFrame:
+    """Each district's square on the tile map: its row and column, roughly where it lies."""
+    with open(TILES_FILE, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     return pd.DataFrame({"district": [r["district"] for r in rows],
-                         "lat": [float(r["lat"]) for r in rows], "lon": [float(r["lon"]) for r in rows]})
+                         "row": [int(r["row"]) for r in rows], "col": [int(r["col"]) for r in rows]})
 
 
 def _wrapped(text: str, width: int = 70) -> str:
@@ -113,29 +114,34 @@ def by_district(latest: pd.DataFrame, unit: str) -> go.Figure:
 
 
 def district_map(latest: pd.DataFrame, unit: str) -> go.Figure:
-    """Shanghai's districts at their positions, coloured by the figure; grey where there is none.
+    """A tile map of Shanghai: one square per district, placed roughly where it lies (north up,
+    not to scale), coloured by the figure; grey where there is none.
 
-    Drawn on plain axes from a file shipped with the app: no map tiles, no network request.
+    Drawn on plain axes from a file shipped with the app: no map tiles, no network request,
+    and no small central district hidden under its neighbours' labels.
     """
-    positions = district_positions().merge(latest, left_on="district", right_on="geo", how="left")
-    has = positions["value"].notna()
+    tiles = district_tiles().merge(latest, left_on="district", right_on="geo", how="left")
+    has = tiles["value"].notna()
+    top = float(tiles.loc[has, "value"].max()) if has.any() else 1.0
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=positions.loc[~has, "lon"], y=positions.loc[~has, "lat"], mode="markers+text",
-        text=positions.loc[~has, "district"], textposition="bottom center", name="no figure",
-        marker=dict(size=26, color="#d9d9d9", line=dict(width=1, color="#999")), hoverinfo="text",
-        hovertext=[f"{d}: no figure in view" for d in positions.loc[~has, "district"]]))
-    with_data = positions[has]
-    fig.add_trace(go.Scatter(
-        x=with_data["lon"], y=with_data["lat"], mode="markers+text", name="figure",
-        text=[f"{d}<br>{fmt.figure(v, unit, q)}" for d, v, q in
-              zip(with_data["district"], with_data["value"], with_data["qualifier"])],
-        textposition="bottom center",
-        marker=dict(size=34, color=with_data["value"], colorscale="Blues", cmin=0, showscale=True,
-                    line=dict(width=2, color="#1f4e9c"), colorbar=dict(title=fmt.UNIT_WORDS.get(unit, unit))),
-        customdata=with_data[["article", "fact_id"]].to_numpy(), hoverinfo="text",
-        hovertext=[f"{d}: {fmt.figure(v, unit, q)} ({p})" for d, v, q, p in
-                   zip(with_data["district"], with_data["value"], with_data["qualifier"], with_data["period_label"])]))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.17)
-    return _layout(fig, "", height=620).update_layout(showlegend=False)
+    for with_figure, part in ((False, tiles[~has]), (True, tiles[has])):
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["col"], y=-part["row"], mode="markers+text", textposition="middle center",
+            text=[f"<b>{d}</b><br>{fmt.figure(v, unit, q)}" if with_figure else f"<b>{d}</b>"
+                  for d, v, q in zip(part["district"], part["value"], part["qualifier"])],
+            textfont=dict(size=13, color=["white" if with_figure and v > top * 0.55 else "#222"
+                                          for v in part["value"]]),
+            marker=dict(symbol="square", size=92, line=dict(width=2, color="white"),
+                        color=part["value"] if with_figure else "#d9d9d9",
+                        colorscale="Blues" if with_figure else None, cmin=0 if with_figure else None,
+                        cmax=top if with_figure else None, showscale=with_figure,
+                        colorbar=dict(title=fmt.UNIT_WORDS.get(unit, unit)) if with_figure else None),
+            customdata=part[["article", "fact_id"]].to_numpy() if with_figure else None, hoverinfo="text",
+            hovertext=[f"{d}: {fmt.figure(v, unit, q)} ({p})" if with_figure else f"{d}: no figure in view"
+                       for d, v, q, p in zip(part["district"], part["value"], part["qualifier"],
+                                             part["period_label"])]))
+    fig.update_xaxes(visible=False, range=[-0.6, 4.6])
+    fig.update_yaxes(visible=False, range=[-5.6, 0.6], scaleanchor="x", scaleratio=1)
+    return _layout(fig, "", height=640).update_layout(showlegend=False, plot_bgcolor="rgba(0,0,0,0)")
