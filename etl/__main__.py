@@ -1,7 +1,9 @@
 """Command line: `python -m etl build` and `python -m etl extract FILE... --jsonl`.
 
 Exit codes: 0 success (skipped files are reported, not fatal), 1 the build
-failed and the previous warehouse is still the one served, 2 bad usage.
+failed and the previous warehouse is still the one served (for `extract`: no
+file could be read), 2 bad usage, 130 the build was interrupted (Ctrl-C or
+SIGTERM; the previous warehouse is still served).
 """
 from __future__ import annotations
 
@@ -24,13 +26,17 @@ def _extract_command(args) -> int:
     for name in args.files:
         try:
             article = read_article(name, today=date.today())
+            result = extract(article)
         except ArticleError as e:
             skipped.append(str(e))
             print(f"skipped {e}", file=sys.stderr)
             continue
+        except Exception as e:  # a bug on one file must not lose the others' facts
+            skipped.append(f"{name}: extraction failed")
+            print(f"skipped {name}: extraction failed ({type(e).__name__}: {e})".replace("\n", " "), file=sys.stderr)
+            continue
         for warning in article.warnings:
             print(f"warning {name}: {warning}", file=sys.stderr)
-        result = extract(article)
         n_articles += 1
         n_facts += len(result.facts)
         n_unclassified += len(result.unclassified)
@@ -39,8 +45,7 @@ def _extract_command(args) -> int:
                 print(json.dumps(fact.to_dict(), ensure_ascii=False))
             else:
                 print(f"{fact.article}\t{fact.indicator}\t{fact.value}\t{fact.geo}\t{fact.year}\t"
-                      f"{fact.qualifier}\t{fact.sentence[fact.char_start and 0:][:0]}"
-                      f"{article.text[fact.char_start:fact.char_end]}")
+                      f"{fact.qualifier}\t{article.text[fact.char_start:fact.char_end]}")
     print(f"{n_articles} articles read, {len(skipped)} skipped, {n_facts} facts, "
           f"{n_unclassified} unclassified figures", file=sys.stderr)
     return 0 if n_articles or not skipped else 1

@@ -8,6 +8,7 @@ Every refusal is an `ArticleError` that names the file and the problem.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,11 @@ from etl.periods import infer_year
 ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 MAX_ARTICLE_BYTES = 2_000_000
 MAX_LINE_CHARS = 100_000
+MIN_HTML_WORDS = 8
+"""An HTML page whose main text is shorter than this is navigation, not an article."""
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2099, 12, 31)
+"""Date lines outside this range are typos, not publication dates (and periods read against
+them, such as "next Monday" or "last year", must stay within the calendar)."""
 _DATE_LINE = re.compile(r"\A\ufeff?[ \t]*date[ \t]+(?P<value>\S+)[ \t]*", re.IGNORECASE)
 
 
@@ -79,6 +85,10 @@ def parse_article(article_id: str, raw: str, *, path: str | None = None, today: 
             published = date.fromisoformat(m.group("value"))
         except ValueError:
             warnings.append(f"date line {m.group('value')!r} is not a YYYY-MM-DD date; year inferred from text")
+        if published and not EARLIEST_DATE <= published <= LATEST_DATE:
+            warnings.append(f"date line {published.isoformat()} is outside {EARLIEST_DATE.year}-"
+                            f"{LATEST_DATE.year}; year inferred from text")
+            published = None
         if published and today and published > today:
             warnings.append(f"date line {published.isoformat()} is in the future; year inferred from text")
             published = None
@@ -92,31 +102,67 @@ def parse_article(article_id: str, raw: str, *, path: str | None = None, today: 
                    content_hash(text), tuple(warnings))
 
 
+# Legacy encodings an article can come in, most likely first: the ETL reads
+# Shanghai's English press, where a non-UTF-8 file is GB18030/GBK (mainland
+# Chinese systems) or Windows-1252/Latin-1 (Western ones). Big5 comes last: a
+# short run of Chinese decodes as either, and here GB18030 is far likelier.
+LEGACY_ENCODINGS = ("gb18030", "cp1252", "latin_1", "big5")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+
+
 def decode(data: bytes, path: str | Path) -> str:
-    """Bytes to text: UTF-8, else a legacy encoding that can be detected with confidence."""
+    """Bytes to text: UTF-8 (or UTF-16 with a byte-order mark), else a legacy
+    encoding that can be detected with confidence; binary data is refused."""
     if not data.strip():
         raise ArticleError(path, "empty file")
-    if b"\x00" in data[:8192]:
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return _text_or_binary(data[2:].decode(codec), path, codec)
+            except UnicodeDecodeError:
+                raise ArticleError(path, f"starts with a {codec.upper()} byte-order mark but is not "
+                                         f"{codec.upper()} text") from None
+    if b"\x00" in data:
         raise ArticleError(path, "binary file (contains NUL bytes), not text")
     try:
-        return data.decode("utf-8-sig")
+        return _text_or_binary(data.decode("utf-8-sig"), path, "UTF-8")
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes  # only legacy-encoded files need it
 
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
-        raise ArticleError(path, "not UTF-8 and no other text encoding could be detected")
-    return str(best)
+    matches = [m for m in from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)) if m.encoding]
+    if not matches:
+        raise ArticleError(path, "not UTF-8 and no other text encoding could be detected "
+                                 "(binary data, or a mix of encodings)")
+    least_chaos = min(m.chaos for m in matches)
+    plausible = [m for m in matches if m.chaos <= least_chaos + 0.01]
+    best = min(plausible, key=lambda m: LEGACY_ENCODINGS.index(m.encoding)
+               if m.encoding in LEGACY_ENCODINGS else len(LEGACY_ENCODINGS))
+    return _text_or_binary(str(best), path, best.encoding)
+
+
+def _text_or_binary(text: str, path: str | Path, encoding: str) -> str:
+    """The text, unless it is mostly control characters: binary data that happens to decode."""
+    controls = len(_CONTROL.findall(text, 0, 65536))
+    if controls > max(8, min(len(text), 65536) // 100):
+        raise ArticleError(path, f"binary file ({controls} control characters in what decodes as "
+                                 f"{encoding}), not text")
+    return text
 
 
 def html_to_text(html: str, path: str | Path) -> str:
     """The main text of an HTML page: scripts, navigation and boilerplate dropped."""
-    import trafilatura  # only HTML uploads need it; keeps plain builds light
-
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
-    if not text or not text.strip():
-        raise ArticleError(path, "HTML page has no main text to extract")
+    try:
+        import trafilatura  # only HTML uploads need it; keeps plain builds light
+    except ImportError as e:
+        raise ArticleError(path, f"HTML files cannot be read here: {e}".splitlines()[0]) from None
+    try:
+        text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+    except Exception as e:  # a parser failure on one page must not stop a build
+        raise ArticleError(path, f"HTML could not be parsed: {type(e).__name__}: {e}".splitlines()[0]) from None
+    if not text or len(re.findall(r"\w+", text)) < MIN_HTML_WORDS:
+        raise ArticleError(path, "HTML page has no main text to extract"
+                                 + (f" (only {text.strip()[:40]!r})" if text and text.strip() else ""))
     return re.sub(r"\n+", "\n\n", text.strip())
 
 
@@ -139,15 +185,27 @@ def article_from_bytes(article_id: str, data: bytes, path: str | Path, *, suffix
     return parse_article(article_id, text, path=str(path), today=today)
 
 
+def read_bytes(path: str | Path, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[bytes, os.stat_result]:
+    """A file's bytes and its stat, refusing (without reading it) a file over `max_bytes`."""
+    try:
+        with open(path, "rb") as fh:
+            stat = os.fstat(fh.fileno())
+            if stat.st_size > max_bytes:
+                raise ArticleError(path, f"file is {stat.st_size:,} bytes, over the {max_bytes:,}-byte limit")
+            data = fh.read(max_bytes + 1)  # a file still growing is cut off here, and refused below
+    except FileNotFoundError:
+        raise ArticleError(path, "file disappeared before it could be read") from None
+    except IsADirectoryError:
+        raise ArticleError(path, "is a directory, not an article file") from None
+    except OSError as e:
+        raise ArticleError(path, f"cannot be read: {e.strerror or e}") from None
+    return data, stat
+
+
 def read_article(path: str | Path, *, today: date | None = None) -> Article:
     """Read one article file; the article id is the file name without its extension."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ArticleError(path, "file disappeared before it could be read") from None
-    except OSError as e:
-        raise ArticleError(path, f"cannot be read: {e.strerror or e}") from None
+    data, _ = read_bytes(path)
     return article_from_bytes(path.stem, data, path, suffix=path.suffix, today=today)
 
 

@@ -8,12 +8,15 @@ reported as orphaned rather than dropped.
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from etl.files import atomic_write_text
+from etl.files import atomic_write_bytes
 from etl.indicators import catalog
 from etl.places import all_places
 
@@ -88,29 +91,56 @@ def make(fact_id: str, action: str, reason: str, author: str, changes: dict | No
 
 
 def load(path: str | Path) -> tuple[list[dict], list[str]]:
-    """(corrections, problems): every valid line, and one message per bad line naming file and line."""
+    """(corrections, problems): every valid line, and one message per bad line naming file and line.
+
+    A line that is not valid UTF-8 or JSON, or not a valid correction, is
+    reported and skipped; the other lines still apply. A file that cannot be
+    read at all raises OSError: a build must not go on without its corrections.
+    """
     path = Path(path)
     if not path.exists():
         return [], []
     records, problems = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
+    for number, raw_line in enumerate(path.read_bytes().splitlines(), 1):
+        if not raw_line.strip():
             continue
         try:
-            raw = json.loads(line)
+            raw = json.loads(raw_line.decode("utf-8"))
+            if not isinstance(raw, dict):
+                raise TypeError(f"expected a JSON object, got {type(raw).__name__}")
             record = make(raw["fact_id"], raw["action"], raw.get("reason", ""), raw.get("author", ""),
                           raw.get("changes"), datetime.fromisoformat(raw["created_at"]))
             record["correction_id"] = raw.get("correction_id") or record["correction_id"]
             records.append(record)
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        except UnicodeDecodeError:
+            problems.append(f"{path}:{number}: correction ignored: not UTF-8 text")
+        except KeyError as e:
+            problems.append(f"{path}:{number}: correction ignored: missing field {e}")
+        except (json.JSONDecodeError, TypeError, ValueError) as e:
             problems.append(f"{path}:{number}: correction ignored: {e}")
     return records, problems
 
 
+@contextmanager
+def _locked(path: Path):
+    """Serialize writers of one corrections file (two analysts saving at once would
+    otherwise each rewrite the file without the other's line)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def append(path: str | Path, correction: dict) -> None:
-    """Add one correction to the file, atomically: the file is whole before and after."""
+    """Add one correction to the file, atomically: the file is whole before and after,
+    and a crash at any moment leaves either the old file or the new one."""
     path = Path(path)
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    if existing and not existing.endswith("\n"):
-        existing += "\n"
-    atomic_write_text(path, existing + json.dumps(correction, ensure_ascii=False) + "\n")
+    line = json.dumps(correction, ensure_ascii=False) + "\n"
+    with _locked(path):
+        existing = path.read_bytes() if path.exists() else b""
+        if existing and not existing.endswith(b"\n"):
+            existing += b"\n"
+        atomic_write_bytes(path, existing + line.encode("utf-8"))

@@ -66,7 +66,7 @@ _FIGURE = re.compile(
     rf"(?:\s?(?P<scale>trillion|billion|million|thousand|bln|mln|bn|mn|tn)\b)?"
     rf"(?:\s(?P<cur_after>{_CURRENCY_AFTER})\b)?"
     rf"(?P<pct>\s?(?:%|percent\b|per\s?cent\b|percentage points?\b))?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 QUALIFIERS = {
@@ -82,25 +82,25 @@ _QUALIFIER_WORD = {w: q for q, words in QUALIFIERS.items() for w in words}
 _QUALIFIER_BEFORE = re.compile(
     r"\b(?:(?:just|only|well|slightly)\s+)?(?P<q>" + "|".join(re.escape(w) for w in sorted(_QUALIFIER_WORD, key=len, reverse=True))
     + r")\s+(?:a total of\s+|the\s+)?$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-_QUALIFIER_AFTER = re.compile(r"^(?:-plus\b|\+|\s+or more\b|\s+and above\b)", re.IGNORECASE)
+_QUALIFIER_AFTER = re.compile(r"^(?:-plus\b|\+|\s+or more\b|\s+and above\b)", re.IGNORECASE | re.ASCII)
 # "no more than" must not read as "more than"; the longest phrase is tried first
 # by the alternation order above, and these negations flip the meaning.
 
 _MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December"
            r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec")
-_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
-_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE)
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE | re.ASCII)
+_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)
 _DURATION_AFTER = re.compile(
     r"^[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
-    r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE)
-_PERIOD_BEFORE = re.compile(r"\b(?:first|last|past|next|previous|initial)\s+$", re.IGNORECASE)
-_VERSION_NEAR = re.compile(r"^\s*(?:version|edition)\b", re.IGNORECASE)
-_VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE)
-_TIME_AFTER = re.compile(r"^(?::\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock))", re.IGNORECASE)
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE | re.ASCII)
+_PERIOD_BEFORE = re.compile(r"\b(?:first|last|past|next|previous|initial)\s+$", re.IGNORECASE | re.ASCII)
+_VERSION_NEAR = re.compile(r"^\s*(?:version|edition)\b", re.IGNORECASE | re.ASCII)
+_VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE | re.ASCII)
+_TIME_AFTER = re.compile(r"^(?::\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock))", re.IGNORECASE | re.ASCII)
 _AREA_AFTER = re.compile(
-    r"^\s*(?:square\s+met(?:er|re)s?|sq\.?\s?m\b|sqm\b|m2\b|m\u00b2)", re.IGNORECASE)
+    r"^\s*(?:square\s+met(?:er|re)s?|sq\.?\s?m\b|sqm\b|m2\b|m\u00b2)", re.IGNORECASE | re.ASCII)
 _RANGE_AFTER = re.compile(r"^-\d")
 _IDENTIFIER_AFTER = re.compile(r"^[A-Za-z0-9]")
 
@@ -196,7 +196,7 @@ def _is_equivalent(text: str, previous: Figure | None, start: int) -> bool:
     if previous is None or previous.kind != "money":
         return False
     return bool(re.fullmatch(r"\s*\(\s*(?:about |around |roughly |or |approximately |some )?",
-                             text[previous.end:start], re.IGNORECASE))
+                             text[previous.end:start], re.IGNORECASE | re.ASCII))
 
 
 def find_figures(text: str) -> list[Figure]:

@@ -49,7 +49,7 @@ _COMPARISON = re.compile(
     r"(?:last\s+year|the\s+previous\s+year|the\s+prior\s+year|a\s+year\s+(?:earlier|ago|before)|(?:19|20)\d\d)"
     r"|\bthe\s+same\s+period\s+(?:of\s+|in\s+)?(?:last\s+year|the\s+previous\s+year|(?:19|20)\d\d)"
     r"|\byear[- ]on[- ]year\b",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -119,7 +119,7 @@ def _stock_month(m, ref):
     if not m.group("y") and ref.published and month > ref.published.month:
         year -= 1  # "as of November" in a March article is last November
     end = _month_end(year, month)
-    if m.group("d") and int(m.group("d")) <= end.day:
+    if m.group("d") and 1 <= int(m.group("d")) <= end.day:
         end = end.replace(day=int(m.group("d")))
     return Period(None, end, year, "stock")
 
@@ -159,8 +159,8 @@ _PATTERNS = [
     (("<year>", "last year"), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
     (("this year",), r"\b(?P<rel>this)\s+year\b", _year_to_date),
 ]
-_COMPILED = [(triggers, re.compile(p, re.IGNORECASE), f) for triggers, p, f in _PATTERNS]
-_ANY_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
+_COMPILED = [(triggers, re.compile(p, re.IGNORECASE | re.ASCII), f) for triggers, p, f in _PATTERNS]
+_ANY_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE | re.ASCII)
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -213,9 +213,9 @@ _EVENT_DAY = re.compile(
     rf"\b(?P<rel>today|tonight|this\s+morning|this\s+afternoon|yesterday)\b|\b(?:on|last|this)\s+(?:(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
     rf"|(?P<m1>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>{_YEAR}))?"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?)\b",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-_FUTURE = re.compile(r"\b(?:will|is\s+scheduled|are\s+scheduled|is\s+set|to\s+be\s+held|upcoming|is\s+slated)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:will|is\s+scheduled|are\s+scheduled|is\s+set|to\s+be\s+held|upcoming|is\s+slated)\b", re.IGNORECASE | re.ASCII)
 
 
 def find_event_date(sentence: str, ref: Reference) -> date | None:
@@ -255,8 +255,8 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
         return None
 
 
-_CIIE = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE)
-_CIIE_WORD = re.compile(r"\b(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE)
+_CIIE = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
+_CIIE_WORD = re.compile(r"\b(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
 _ORDINAL_WORDS = {w: i for i, w in enumerate(
     ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], 1)}
 _NAMED_EVENT = re.compile(rf"\b(?:the\s+)?(?P<y>{_YEAR})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")

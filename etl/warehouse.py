@@ -9,9 +9,12 @@ at the last good build. Readers key their connections on `version()`.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from etl.files import fsync_directory
 from etl.indicators import catalog
 from etl.places import all_places
 
@@ -242,8 +246,10 @@ def write(db_path: Path, record: BuildRecord, articles: list[pa.Table], facts: l
     """Write a complete new build and make it the one served. Returns the build's summary row.
 
     Nothing is visible to readers until the final `os.replace`; on any error
-    the partial file is removed and the previous build stays current.
+    the partial file is removed and the previous build stays current. Call
+    under `build_lock`.
     """
+    discard_unfinished(db_path)
     directory = versions_dir(db_path)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{record.build_id}.duckdb"
@@ -273,10 +279,16 @@ def write(db_path: Path, record: BuildRecord, articles: list[pa.Table], facts: l
             con.close()
         _switch(db_path, target)
     except BaseException:
-        target.unlink(missing_ok=True)
-        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        for leftover in (target, target.with_name(target.name + ".wal")):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:  # e.g. a read-only directory: keep the error that stopped the build
+                pass
         raise
-    _clean_old_versions(db_path)
+    try:
+        _clean_old_versions(db_path)
+    except OSError:
+        pass  # the new build is served; old files are removed by the next build
     return summary
 
 
@@ -311,6 +323,7 @@ def _switch(db_path: Path, target: Path) -> None:
     if db_path.exists() and not db_path.is_symlink():
         raise FileExistsError(f"{db_path}: a plain file is in the way of the warehouse link; move it aside")
     os.replace(link, db_path)
+    fsync_directory(db_path.parent)  # the switch itself survives a power cut, not only a killed process
 
 
 def _clean_old_versions(db_path: Path) -> None:
@@ -322,6 +335,59 @@ def _clean_old_versions(db_path: Path) -> None:
         if current is None or old.resolve() != current.resolve():
             old.unlink(missing_ok=True)
             old.with_name(old.name + ".wal").unlink(missing_ok=True)
+
+
+def discard_unfinished(db_path: Path) -> None:
+    """Remove what killed builds left behind: build files newer than the one served
+    (a build that finished would be the one served), their WAL files, and links
+    that were never switched in. Call under `build_lock`, so no build is writing."""
+    current = current_file(db_path)
+    directory = versions_dir(db_path)
+    if current is not None and directory.is_dir():
+        for path in directory.iterdir():
+            stem = path.name.split(".duckdb", 1)[0]
+            unfinished = stem > current.stem
+            orphan_wal = path.name.endswith(".wal") and not path.with_name(path.name[:-len(".wal")]).exists()
+            if unfinished or orphan_wal:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)  # DuckDB's spill directory
+                else:
+                    path.unlink(missing_ok=True)
+    for link in db_path.parent.glob(f".{db_path.name}.*.link"):
+        link.unlink(missing_ok=True)
+
+
+class BuildInProgress(Exception):
+    """Another build of the same warehouse is running."""
+
+
+@contextmanager
+def build_lock(db_path: Path):
+    """Hold the warehouse's build lock: one build at a time writes a warehouse path.
+
+    Two builds at once would each delete the other's files as old versions. The
+    lock is an advisory `flock` on a file beside the warehouse, released by the
+    kernel when the process ends, however it ends: a killed build never leaves
+    a stale lock.
+    """
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(db_path.with_name(f".{db_path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:  # a read-only or full data directory: name the directory, not the lock file
+        raise OSError(e.errno, e.strerror, str(db_path.parent)) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            raise BuildInProgress(f"{db_path}: another build is running"
+                                  + (f" (process {holder})" if holder else "")
+                                  + "; try again when it has finished") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def read_cached(db_path: Path, extractor_version: str) -> dict[str, dict] | None:
@@ -342,6 +408,8 @@ def read_cached(db_path: Path, extractor_version: str) -> dict[str, dict] | None
         rows = con.execute("SELECT id, path, content_hash, file_size, file_mtime_ns FROM articles").fetchall()
         return {r[0]: {"path": r[1], "content_hash": r[2], "file_size": r[3], "file_mtime_ns": r[4]}
                 for r in rows}
+    except duckdb.Error:  # a build from an older schema: nothing to reuse, extract afresh
+        return None
     finally:
         con.close()
 

@@ -45,3 +45,17 @@ def app_on(monkeypatch):
         monkeypatch.setenv("DASHBOARD_ARTICLES", str(db.parent / "articles"))
         return db
     return point
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A directory of good small articles (see _helpers_faults.GOOD_ARTICLES) under tmp/data/articles."""
+    from _helpers_faults import write_articles
+
+    return write_articles(tmp_path / "data" / "articles")
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    """Where a test's warehouse goes: tmp/data/warehouse.duckdb."""
+    return tmp_path / "data" / "warehouse.duckdb"
