@@ -106,15 +106,24 @@ def _frame(wh: Warehouse, sql: str, params: list | None = None) -> pd.DataFrame:
         cursor.close()
 
 
+_CACHED: list = []
+
+
+def clear_cache() -> None:
+    """Forget every cached answer (benchmarks use it to time queries cold)."""
+    for cached in _CACHED:
+        cached.cache_clear()
+
+
 def _cached(fn):
     """Cache a query on (warehouse build, arguments); hand out copies so callers can't alter the cache."""
     cached = lru_cache(maxsize=512)(fn)
+    _CACHED.append(cached)
 
     def wrapper(wh: Warehouse, *args):
         result = cached(wh, *args)
         return result.copy() if isinstance(result, pd.DataFrame) else result
 
-    wrapper.cache_clear = cached.cache_clear
     wrapper.__doc__ = fn.__doc__
     wrapper.__name__ = fn.__name__
     return wrapper

@@ -87,14 +87,21 @@ def selected_point(event) -> str | None:
 
 
 def downloads(facts: pd.DataFrame, view: ViewFilter, wh: Warehouse, key: str) -> None:
-    """'Download CSV' of exactly the rows shown, and the same as a reproducible snapshot zip."""
-    csv = export.csv_bytes(facts)
+    """'Download CSV' of exactly the rows shown, and the same as a reproducible snapshot zip.
+
+    The files are made when a button is clicked, not on every rerun of the page.
+    """
     name = export.file_name(view.indicator, view.places, (view.year_from, view.year_to), date.today())
     build = queries.build_info(wh).iloc[0].to_dict()
-    meta = export.metadata(filters.as_dict(view), build, csv, len(facts), datetime.now(timezone.utc))
+
+    def snapshot() -> bytes:
+        csv = export.csv_bytes(facts)
+        meta = export.metadata(filters.as_dict(view), build, csv, len(facts), datetime.now(timezone.utc))
+        return export.snapshot_zip(csv, meta, name)
+
     left, right = st.columns(2)
-    left.download_button("Download CSV", csv, file_name=name, mime="text/csv", key=f"{key}-csv",
-                         on_click="ignore", icon=":material/download:")
-    right.download_button("Download snapshot (CSV + metadata, zip)", export.snapshot_zip(csv, meta, name),
+    left.download_button("Download CSV", lambda: export.csv_bytes(facts), file_name=name, mime="text/csv",
+                         key=f"{key}-csv", on_click="ignore", icon=":material/download:")
+    right.download_button("Download snapshot (CSV + metadata, zip)", snapshot,
                           file_name=name.replace(".csv", ".zip"), mime="application/zip", key=f"{key}-zip",
                           on_click="ignore", icon=":material/inventory_2:")
