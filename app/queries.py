@@ -220,6 +220,12 @@ def observations(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
     return _frame(wh, OBSERVATIONS.format(where=where), [*params, CHART_POINT_LIMIT])
 
 
+# The most recent figure first: by the period's end, then full years before part
+# years, then the later article; fact_id settles any tie so the choice is stable.
+_RECENCY = ("strftime(coalesce(period_end, period_start, make_date(year, 12, 31)), '%Y-%m-%d') "
+            "|| CAST(full_year AS INTEGER) || coalesce(strftime(published, '%Y-%m-%d'), '0000') || fact_id")
+
+
 @_cached
 def latest(wh: Warehouse, view: ViewFilter, tier: str | None) -> pd.DataFrame:
     """The most recent observation of every indicator (of `tier`) for each place in view."""
@@ -227,11 +233,9 @@ def latest(wh: Warehouse, view: ViewFilter, tier: str | None) -> pd.DataFrame:
     tier_clause = "AND tier = ?" if tier else ""
     return _frame(wh, f"""
         SELECT {FACT_COLUMNS}, tier
-        FROM facts_current WHERE {where} {tier_clause} AND value IS NOT NULL
-        QUALIFY row_number() OVER (
-            PARTITION BY indicator, geo
-            ORDER BY coalesce(period_end, period_start, make_date(year, 12, 31)) DESC NULLS LAST,
-                     full_year DESC, published DESC NULLS LAST, fact_id) = 1
+        FROM facts_current WHERE fact_id IN (
+            SELECT arg_max(fact_id, {_RECENCY}) FROM facts_current
+            WHERE {where} {tier_clause} AND value IS NOT NULL GROUP BY indicator, geo)
         ORDER BY tier DESC, indicator, geo""", [*params, *([tier] if tier else [])])
 
 
@@ -240,15 +244,13 @@ def district_latest(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
     """Per district, the latest observation of the indicator within the view's years."""
     where, params = view.where()
     return _frame(wh, f"""
-        WITH f AS (SELECT * FROM facts_current WHERE {where} AND value IS NOT NULL)
-        SELECT f.geo, f.value, f.unit, f.label, f.year, f.period_label, f.qualifier, f.yoy_pct,
-               f.article, f.title, f.published, f.outlet, f.fact_id, f.sentence, f.figure_text
-        FROM f JOIN places p ON p.name = f.geo
-        WHERE p.level = 'district'
-        QUALIFY row_number() OVER (
-            PARTITION BY f.geo ORDER BY coalesce(f.period_end, f.period_start, make_date(f.year, 12, 31)) DESC NULLS LAST,
-                     f.full_year DESC, f.fact_id) = 1
-        ORDER BY f.value DESC""", params)
+        SELECT geo, value, unit, label, year, period_label, qualifier, yoy_pct,
+               article, title, published, outlet, fact_id, sentence, figure_text
+        FROM facts_current WHERE fact_id IN (
+            SELECT arg_max(fact_id, {_RECENCY}) FROM facts_current
+            WHERE {where} AND value IS NOT NULL
+              AND geo IN (SELECT name FROM places WHERE level = 'district') GROUP BY geo)
+        ORDER BY value DESC""", params)
 
 
 @_cached
@@ -281,10 +283,7 @@ def conflicts(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
     """Sources that disagree on the same indicator, place and period, with both sentences."""
     where, params = view.where()
     return _frame(wh, f"""
-        WITH v AS (SELECT * FROM facts_current WHERE {where} AND value IS NOT NULL),
-        disputed AS (
-            SELECT indicator, geo, coalesce(counterpart, '') AS cp, year, period_start, period_end
-            FROM v GROUP BY ALL HAVING count(DISTINCT value) > 1)
+        WITH v AS (SELECT * FROM facts_current WHERE {where} AND value IS NOT NULL)
         SELECT v.label, v.geo, v.counterpart, v.period_label, v.value, v.unit, v.qualifier, v.article, v.title,
                v.sentence, v.fact_id
         FROM v JOIN disputed d ON d.indicator = v.indicator AND d.geo = v.geo AND d.cp = coalesce(v.counterpart, '')

@@ -41,7 +41,7 @@ WITH pick AS (
     JOIN (SELECT key, unit, kind, row_number() OVER (ORDER BY key) - 1 AS n FROM indicators) ind
       ON ind.n = i % 20
 )
-SELECT 'f' || i, 'g' || (i % {articles}), indicator,
+SELECT 'f' || i, 'g' || (i // 10), indicator,
        CASE unit WHEN 'USD' THEN 1e8 + CAST(hash(i) % 30000 AS BIGINT) * 1e6 ELSE 10 + CAST(hash(i) % 5000 AS BIGINT) END,
        unit, CASE unit WHEN 'USD' THEN 1e8 + CAST(hash(i) % 30000 AS BIGINT) * 1e6 ELSE 10 + CAST(hash(i) % 5000 AS BIGINT) END,
        unit, geos[1 + CAST(hash(i * 7) % len(geos) AS BIGINT)], NULL, NULL, 2010 + (i // 20) % 16,

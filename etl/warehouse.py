@@ -26,6 +26,9 @@ from etl.files import fsync_directory
 from etl.indicators import catalog
 from etl.places import all_places
 
+READ_MEMORY_LIMIT = "192MB"
+"""DuckDB buffer pool for the dashboard's read-only connection."""
+
 KEEP_VERSIONS = 2
 """Builds kept on disk: the current one and the one before it."""
 
@@ -153,6 +156,13 @@ JOIN indicators i ON i.key = f.indicator
 JOIN places p ON p.name = f.geo
 JOIN articles a ON a.id = f.article
 ORDER BY f.indicator, f.year, f.geo;
+
+-- Indicator, place and period on which sources disagree: a small table, so the
+-- Data quality page does not group every fact on each request.
+CREATE TABLE disputed AS
+SELECT indicator, geo, coalesce(counterpart, '') AS cp, year, period_start, period_end
+FROM facts_current WHERE value IS NOT NULL
+GROUP BY ALL HAVING count(DISTINCT value) > 1;
 """
 
 CORRECTED_FACTS = """
@@ -218,7 +228,9 @@ def connect_read(db_path: str | Path) -> duckdb.DuckDBPyConnection:
     target = current_file(db_path)
     if target is None:
         raise FileNotFoundError(f"{db_path}: no warehouse has been built yet (run: python -m etl build)")
-    return duckdb.connect(str(target), read_only=True)
+    # The dashboard reads small slices; a capped buffer pool keeps the process small
+    # at millions of facts instead of caching most of the file.
+    return duckdb.connect(str(target), read_only=True, config={"memory_limit": READ_MEMORY_LIMIT})
 
 
 def new_build_id(now: datetime) -> str:
