@@ -20,7 +20,7 @@ if wh is None:
     wh = queries.open_warehouse()
 
 pages = st.navigation([
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("pages/by_year.py", title="By year", icon=":material/show_chart:", url_path="by-year"),
     st.Page("pages/by_district.py", title="By district", icon=":material/map:", url_path="by-district"),
     st.Page("pages/by_source.py", title="By source", icon=":material/article:", url_path="by-source"),

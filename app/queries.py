@@ -73,14 +73,18 @@ class Warehouse:
 
 
 _lock = threading.Lock()
-_open: dict[str, Warehouse] = {}
+_open: dict[str, list[Warehouse]] = {}  # per warehouse path, oldest build first
+OPEN_BUILDS = 2
+"""Connections kept open per warehouse: the served build and the one before it."""
 
 
 def open_warehouse(path: Path | None = None) -> Warehouse | None:
     """The build served now at `path`, or None when nothing has been built.
 
-    A new build is noticed here on every call (the link is re-read), the old
-    connection is closed and cached answers for it are no longer used.
+    A new build is noticed here on every call (the link is re-read) and cached
+    answers for the old one are no longer used. Other sessions may still be
+    mid-run on the previous build, so its connection stays open; builds older
+    than OPEN_BUILDS are closed.
     """
     path = Path(path or db_path())
     key = str(path.resolve().parent / path.name)
@@ -88,14 +92,14 @@ def open_warehouse(path: Path | None = None) -> Warehouse | None:
     if version is None or warehouse.current_file(path) is None:
         return None
     with _lock:
-        current = _open.get(key)
-        if current is not None and current.version == version:
-            return current
-        con = warehouse.connect_read(path)
-        _open[key] = Warehouse(key, version, con)
-        if current is not None:
-            current.con.close()
-        return _open[key]
+        builds = _open.setdefault(key, [])
+        if builds and builds[-1].version == version:
+            return builds[-1]
+        builds.append(Warehouse(key, version, warehouse.connect_read(path)))
+        for retired in builds[:-OPEN_BUILDS]:
+            retired.con.close()
+        del builds[:-OPEN_BUILDS]
+        return builds[-1]
 
 
 def _frame(wh: Warehouse, sql: str, params: list | None = None) -> pd.DataFrame:

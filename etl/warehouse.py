@@ -228,8 +228,13 @@ def connect_read(db_path: str | Path) -> duckdb.DuckDBPyConnection:
     target = current_file(db_path)
     if target is None:
         raise FileNotFoundError(f"{db_path}: no warehouse has been built yet (run: python -m etl build)")
-    # The dashboard reads small slices; a capped buffer pool keeps the process small
-    # at millions of facts instead of caching most of the file.
+    return _open_read(target)
+
+
+def _open_read(target: Path) -> duckdb.DuckDBPyConnection:
+    # One config for every read-only open: DuckDB refuses a second open of the same
+    # file in one process with different settings. The dashboard reads small slices,
+    # so a capped buffer pool keeps it small at millions of facts.
     return duckdb.connect(str(target), read_only=True, config={"memory_limit": READ_MEMORY_LIMIT})
 
 
@@ -424,7 +429,7 @@ def read_cached(db_path: Path, extractor_version: str) -> dict[str, dict] | None
     if target is None:
         return None
     try:
-        con = duckdb.connect(str(target), read_only=True)
+        con = _open_read(target)
     except duckdb.Error:
         return None
     try:
@@ -444,7 +449,7 @@ def read_cached(db_path: Path, extractor_version: str) -> dict[str, dict] | None
 def reuse(db_path: Path, article_ids: list[str]) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Articles, facts and unclassified figures of unchanged articles, from the served build."""
     target = current_file(db_path)
-    con = duckdb.connect(str(target), read_only=True)
+    con = _open_read(target)
     try:
         con.register("keep", pa.table({"id": pa.array(article_ids, pa.string())}))
         articles = con.sql(f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles SEMI JOIN keep USING (id)").to_arrow_table()

@@ -43,11 +43,14 @@ def test_hostile_filter_values_change_nothing_but_the_filter(sample_warehouse):
     assert queries.count_facts(wh, ViewFilter("fdi_actual_usd")) == 6
 
 
-def test_a_rebuild_is_picked_up_and_the_old_connection_closed(fresh_warehouse):
+def test_a_rebuild_is_picked_up_and_connections_two_builds_old_are_closed(fresh_warehouse):
     first = queries.open_warehouse(fresh_warehouse)
     build(fresh_warehouse.parent / "articles", fresh_warehouse)
     second = queries.open_warehouse(fresh_warehouse)
     assert second.version != first.version
+    assert len(first.con.execute("SELECT 1").fetchall()) == 1, "sessions mid-run keep the build they opened"
+    build(fresh_warehouse.parent / "articles", fresh_warehouse)
+    assert queries.open_warehouse(fresh_warehouse).version not in (first.version, second.version)
     try:
         first.con.execute("SELECT 1")
         still_open = True
