@@ -25,7 +25,8 @@ for place in places:
     columns = st.columns(3)
     for i, row in enumerate(core.itertuples()):
         with columns[i % 3]:
-            st.metric(row.label, fmt.figure(row.value, row.unit, row.qualifier), delta=fmt.yoy(row.yoy_pct) or None,
+            label = f"{row.label}: {row.counterpart}" if isinstance(row.counterpart, str) else row.label
+            st.metric(label, fmt.figure(row.value, row.unit, row.qualifier), delta=fmt.yoy(row.yoy_pct) or None,
                       help=f"{fmt.QUALIFIER_WORDS[row.qualifier]}. {row.sentence}", border=True)
             st.caption(f"{row.period_label} · source: {row.title} (`{row.article}`)")
 
