@@ -83,7 +83,7 @@ def sidebar(wh: Warehouse) -> ViewFilter:
     return ViewFilter(keys_by_label[label], int(year_from), int(year_to), tuple(chosen_places), article or None)
 
 
-def current(wh: Warehouse) -> ViewFilter:
+def current() -> ViewFilter:
     """The view the sidebar holds now (pages call this; the sidebar is drawn by dashboard.py)."""
     return st.session_state.get("view") or ViewFilter(DEFAULT_INDICATOR)
 

@@ -198,8 +198,6 @@ WITH grouped AS (
            period_start, period_end, any_value(period_label) AS period_label, bool_or(full_year) AS full_year,
            value, CASE WHEN count(DISTINCT qualifier) = 1 THEN any_value(qualifier) ELSE 'mixed' END AS qualifier,
            max(yoy_pct) AS yoy_pct, count(*) AS sources,
-           list(article ORDER BY published NULLS LAST, article) AS articles,
-           list(title ORDER BY published NULLS LAST, article) AS titles,
            arg_min(fact_id, coalesce(published, DATE '9999-12-31')) AS fact_id,
            arg_min(article, coalesce(published, DATE '9999-12-31')) AS article,
            arg_min(sentence, coalesce(published, DATE '9999-12-31')) AS sentence,

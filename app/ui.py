@@ -75,6 +75,18 @@ def fact_table(facts: pd.DataFrame, total: int, key: str) -> None:
                 open_article(row.article)
 
 
+def linked_table(frame: pd.DataFrame, key: str, empty_message: str, article_column: str = "article") -> None:
+    """A table in which selecting a row opens that row's article on By source."""
+    if frame.empty:
+        empty(empty_message)
+        return
+    event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row", key=key)
+    if event.selection.rows:
+        chosen = frame.iloc[event.selection.rows[0]][article_column]
+        if isinstance(chosen, str):
+            open_article(chosen)
+
+
 def selected_point(event) -> str | None:
     """The article of the chart point a user selected, if any."""
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \

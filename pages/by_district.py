@@ -8,7 +8,7 @@ ui.intro("Shanghai's districts compared on one indicator: the latest figure of e
          "Sub-areas such as West Hongqiao or Lingang count under their district.")
 
 wh = ui.warehouse()
-view = filters.current(wh)
+view = filters.current()
 districts = queries.places(wh).query("level == 'district'")["name"].tolist()
 chosen = tuple(p for p in view.places if p in districts) or tuple(districts)
 district_view = ViewFilter(view.indicator, view.year_from, view.year_to, chosen, view.article)
@@ -34,5 +34,6 @@ if chosen_article:
 st.caption("Each district's latest figure in the period, not a total: figures are never added up across "
            "articles or periods. Grey districts have no figure for this indicator.")
 
-ui.fact_table(queries.facts(wh, district_view), queries.count_facts(wh, district_view), key="by-district-table")
-ui.downloads(queries.facts(wh, district_view), district_view, wh, key="by-district")
+facts = queries.facts(wh, district_view)
+ui.fact_table(facts, queries.count_facts(wh, district_view), key="by-district-table")
+ui.downloads(facts, district_view, wh, key="by-district")

@@ -12,15 +12,12 @@ ui.intro("One article: where it came from, every figure extracted from it, and i
          "marked. Analysts can correct or reject a figure here.")
 
 wh = ui.warehouse()
-view = filters.current(wh)
+view = filters.current()
 
 if not view.article:
     ui.empty("Choose an article under Source in the sidebar, or select one below.")
-    listing = queries.article_list(wh)
-    event = st.dataframe(listing, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key="article-list")
-    if event.selection.rows:
-        ui.open_article(listing.iloc[event.selection.rows[0]]["id"])
+    ui.linked_table(queries.article_list(wh), "article-list", "No articles yet: add some on Add articles.",
+                    article_column="id")
     st.stop()
 
 article = queries.article(wh, view.article).iloc[0]

@@ -7,7 +7,7 @@ ui.intro("One indicator over time for the places in the sidebar. Full years (and
          "by a line; part-year, as-of and event figures stand apart, labelled with their period.")
 
 wh = ui.warehouse()
-view = filters.current(wh)
+view = filters.current()
 label, unit = queries.label_and_unit(wh, view.indicator)
 st.subheader(label)
 
@@ -27,5 +27,6 @@ st.caption("● exact · ◆ approximate · ▲ at least · ▼ at most. Hover a
 if observations["conflict"].any():
     st.warning("Some sources disagree on the same period; both figures are shown. See Data quality.")
 
-ui.fact_table(queries.facts(wh, view), queries.count_facts(wh, view), key="by-year-table")
-ui.downloads(queries.facts(wh, view), view, wh, key="by-year")
+facts = queries.facts(wh, view)
+ui.fact_table(facts, queries.count_facts(wh, view), key="by-year-table")
+ui.downloads(facts, view, wh, key="by-year")

@@ -9,7 +9,7 @@ ui.intro("The latest figure of each core indicator, with its period, its change 
          "article it comes from. Shown for Shanghai unless places are chosen in the sidebar.")
 
 wh = ui.warehouse()
-view = filters.current(wh)
+view = filters.current()
 places = view.places or ("Shanghai",)
 latest = queries.latest(wh, ViewFilter(None, view.year_from, view.year_to, places, view.article), None)
 if latest.empty:
