@@ -78,28 +78,9 @@ def _warm_up() -> None:
                                     "and FDI reached 1.2 billion yuan."))
 
 
-def _reference_texts() -> list[tuple[str, str]]:
-    """The repository's own articles (sample corpus, dev set), for the equivalence check."""
-    root = Path(__file__).resolve().parent.parent
-    paths = sorted((root / "data" / "articles").glob("*.txt")) + sorted((root / "tests" / "devset" / "articles").glob("*.txt"))
-    return _read(paths)
-
-
 def probe_extract(args) -> dict:
     texts = _read(_article_files(args.articles, args.limit))
     _warm_up()
-    proposals = None
-    if args.proposals:
-        from benchmarks import proposals as prop
-
-        fits = prop.status()
-        if not any(why is None for why in fits.values()):
-            return {"available": False, "reason": "; ".join(f"{k}: {v}" for k, v in fits.items())}
-        compared, differing = prop.check(texts[:args.check] + _reference_texts())
-        applied = prop.apply()
-        _warm_up()
-        proposals = {"compared": compared, "differing": differing, "applied": applied,
-                     "not_applied": {k: v for k, v in fits.items() if v is not None}}
     workers = args.workers
     chars = sum(len(t) for _, t in texts)
     cpu_started = time.process_time()
@@ -130,7 +111,7 @@ def probe_extract(args) -> dict:
         cpu_seconds = _cpu_seconds() - cpu_all_started  # parent + workers (workers include their warm-up)
         children_rss = _peak_rss_mb(resource.RUSAGE_CHILDREN)
     return {
-        "available": True, "proposals": proposals, "cpu_seconds": cpu_seconds,
+        "cpu_seconds": cpu_seconds,
         "articles": len(texts), "workers": workers, "seconds": seconds,
         "articles_per_s": len(texts) / seconds if seconds else None,
         "mb_per_s": chars / 1e6 / seconds if seconds else None, "avg_chars": chars / max(len(texts), 1),
@@ -505,10 +486,6 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--db", default=None)
         p.add_argument("--top", type=int, default=12)
         p.add_argument("--seconds", type=float, default=3.0, help="reads: seconds per thread count")
-        p.add_argument("--proposals", action="store_true",
-                       help="extract: with benchmarks.proposals applied (after checking they keep the output)")
-        p.add_argument("--check", type=int, default=1000,
-                       help="extract --proposals: corpus articles to compare with and without (default 1000)")
     args = parser.parse_args(argv)
     if args.task in ("build", "incremental", "reads") and not args.db:
         parser.error(f"{args.task} needs --db")

@@ -136,27 +136,6 @@ def extraction_section(ctx: Context) -> list[Row]:
                     f"{_n(many['articles_per_s'])} articles/s",
                     note=f"{_n(many['seconds'], 1)} s wall, {_n(many['cpu_seconds'], 1)} s CPU in all processes; "
                          f"speed-up x{many['articles_per_s'] / rate:.2f} over 1 process"))
-    if not ctx.args.no_proposals:
-        _log(f"extracting {n:,} articles in one process with benchmarks/proposals.py applied")
-        prop = probe(ctx, "extract", "--articles", corpus, "--limit", str(n), "--workers", "1", "--proposals",
-                     "--check", str(min(n, 300 if ctx.args.quick else 1000)))
-        ctx.raw["extract_proposals"] = prop
-        if not prop.get("available"):
-            rows.append(Row("Extraction", "parse + extract, 1 process, proposed etl changes (prototype)", "skipped",
-                            note=f"prototype does not fit this etl/: {prop.get('reason')}"))
-        else:
-            same = prop["proposals"]["differing"] == 0
-            rows.append(Row(
-                "Extraction", f"parse + extract, 1 process, proposed etl changes (prototype, {n:,} articles)",
-                f"{_n(prop['articles_per_s'])} articles/s", f">= {TARGET_EXTRACT_PER_S:,} articles/s",
-                prop["articles_per_s"] >= TARGET_EXTRACT_PER_S,
-                f"benchmarks/proposals.py ({len(prop['proposals']['applied'])} of "
-                f"{len(prop['proposals']['applied']) + len(prop['proposals']['not_applied'])} prototypes fit this "
-                f"etl/); x{one['cpu_seconds'] / prop['cpu_seconds']:.2f} in CPU time; output "
-                + (f"identical on all {prop['proposals']['compared']:,} articles compared"
-                   if same else f"DIFFERS on {prop['proposals']['differing']} of {prop['proposals']['compared']:,} "
-                                "articles compared: not a valid speed-up")
-                + "".join(f"; not applied: {k} ({v})" for k, v in prop["proposals"]["not_applied"].items())))
     rows.append(Row("Extraction", "peak RSS, 1 process", f"{_n(one['peak_rss_mb'])} MB",
                     note=f"all {n:,} article texts held in memory"))
     rows.append(Row("Extraction", f"peak RSS, {cores} processes",
@@ -452,7 +431,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-quantulum", action="store_true", help="skip the quantulum3 comparison")
     parser.add_argument("--no-profile", action="store_true", help="skip the profile")
     parser.add_argument("--no-proposals", action="store_true",
-                        help="skip the row that measures the proposed etl changes (benchmarks/proposals.py)")
+                        help="skip the rows that measure proposed build changes (the incremental-write prototype)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out-md", type=Path, default=DEFAULT_MD, help=f"markdown file to update "
                                                                         f"(default {DEFAULT_MD.relative_to(ROOT)})")

@@ -59,7 +59,6 @@ def test_run_kit_produces_the_table(tmp_path):
     expected = [
         f"generate {N} articles",
         f"parse + extract, 1 process ({N} articles)",
-        "parse + extract, 1 process, proposed etl changes",
         "peak RSS, 1 process",
         "quantulum3 on the same articles",
         f"full build, {N} articles",
