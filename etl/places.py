@@ -7,6 +7,7 @@ place named; `most_specific` picks the one a figure is filed under: a district
 from __future__ import annotations
 
 import re
+import re._parser as _parser
 import tomllib
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -46,11 +47,115 @@ class Gazetteer:
     economies: tuple[str, ...]
     place_pattern: re.Pattern
     economy_pattern: re.Pattern
+    place_heads: "HeadIndex | None"   # None when some name's spellings cannot be listed
 
 
 def _alternation(entries: list[dict], end: str = r"(?![\w-])") -> re.Pattern:
     groups = [f"(?P<g{i}>{'|'.join(e['patterns'])})" for i, e in enumerate(entries)]
     return re.compile(r"(?<![\w-])(?:" + "|".join(groups) + r")" + end, re.IGNORECASE)
+
+
+# Scanning a whole article with the ~100-name alternation tries every name at
+# every word start (case-insensitive alternatives cannot be rejected on their
+# first letter). A HeadIndex finds the few word starts worth trying instead:
+# every spelling of a name begins with a "head", its leading run of letters and
+# digits ("the" of "the city's", "jing" of "Jing'an"), so only a word whose own
+# head is one of those can start a match. Those words are found by one
+# case-sensitive scan of a lower-cased ASCII copy of the text, and at each the
+# alternatives with that head are tried, in gazetteer order, by a regex of the
+# same form as the full one. The matches are those of the full regex.
+
+# The only non-ASCII characters that Python's case-insensitive matching equates
+# with ASCII letters or digits (tests/test_places.py checks this over all of
+# Unicode). A text holding one is scanned with the full regex.
+ASCII_FOLDS = "\u0130\u0131\u017f\u212a"
+_HAS_ASCII_FOLD = re.compile(f"[{ASCII_FOLDS}]")
+_HEAD = re.compile(r"[a-z0-9]*")
+
+
+class _Unlistable(Exception):
+    pass
+
+
+def _spellings(items) -> list[str]:
+    """Every string a parsed regex matches, when it is a finite list of literals."""
+    out = [""]
+    for op, av in items:
+        if op is _parser.LITERAL:
+            options = [chr(av)]
+        elif op is _parser.IN and all(o is _parser.LITERAL for o, _ in av):
+            options = [chr(a) for _, a in av]
+        elif op is _parser.SUBPATTERN:
+            options = _spellings(av[3])
+        elif op is _parser.BRANCH:
+            options = [s for branch in av[1] for s in _spellings(branch)]
+        elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT) and av[1] <= 3:
+            inner = _spellings(av[2])
+            options, level = [], [""]
+            for count in range(av[1] + 1):
+                if count >= av[0]:
+                    options += level
+                level = [a + b for a in level for b in inner]
+        else:
+            raise _Unlistable(op)
+        out = [a + b for a in out for b in options]
+        if len(out) > 1000:
+            raise _Unlistable("too many spellings")
+    return out
+
+
+@dataclass(frozen=True)
+class HeadIndex:
+    finder: re.Pattern   # a character that ends a word, then a known head
+    # head -> (regex of the alternatives that can start with it, entry index of each of its groups)
+    by_head: dict[str, tuple[re.Pattern, list[int]]]
+
+    @classmethod
+    def build(cls, entries: list[dict]) -> "HeadIndex | None":
+        alternatives: dict[str, list[tuple[int, str]]] = {}
+        for i, entry in enumerate(entries):
+            for pattern in entry["patterns"]:
+                if not pattern.isascii():
+                    return None
+                try:
+                    spellings = _spellings(_parser.parse(pattern, re.IGNORECASE))
+                except (_Unlistable, re.error):
+                    return None
+                heads = {_HEAD.match(s.lower()).group() for s in spellings}
+                if "" in heads:
+                    return None
+                for head in heads:
+                    alternatives.setdefault(head, []).append((i, pattern))
+        by_head = {}
+        for head, alts in alternatives.items():
+            groups: dict[int, list[str]] = {}   # entry index -> its spellings with this head, in order
+            for i, pattern in alts:
+                groups.setdefault(i, []).append(pattern)
+            by_head[head] = (_alternation([{"patterns": p} for p in groups.values()]), list(groups))
+        finder = re.compile(r"[^\w-](?=(" + "|".join(sorted(by_head, key=len, reverse=True)) + r")(?![a-z0-9]))")
+        return cls(finder, by_head)
+
+    def matches(self, text: str) -> list[tuple[int, int, int]] | None:
+        """(entry index, start, end) of every name in `text`, or None when the text needs the full regex."""
+        if not text.isascii():
+            if _HAS_ASCII_FOLD.search(text):
+                return None
+            text_view = text.encode("ascii", "replace").decode("ascii")
+        else:
+            text_view = text
+        found, resume = [], 0
+        # A leading space makes the first word a word start like any other; the
+        # finder's match then starts at the word's own offset in `text`.
+        for m in self.finder.finditer(" " + text_view.lower()):
+            start = m.start()
+            if start < resume:
+                continue
+            pattern, entry_of_group = self.by_head[m.group(1)]
+            name = pattern.match(text, start)
+            if name is not None:
+                found.append((entry_of_group[int(name.lastgroup[1:])], start, name.end()))
+                resume = name.end()
+        return found
 
 
 @cache
@@ -65,6 +170,7 @@ def gazetteer() -> Gazetteer:
         place_pattern=_alternation(place_rows),
         # "German-funded", "Japanese-invested": an economy may lead a compound.
         economy_pattern=_alternation(economy_rows, end=r"(?!\w)"),
+        place_heads=HeadIndex.build(place_rows),
     )
 
 
@@ -83,12 +189,15 @@ _NOT_A_PLACE = re.compile(
 def mentions(text: str) -> list[Mention]:
     """Every place named in `text`, in order."""
     g = gazetteer()
-    masked = _NOT_A_PLACE.sub(lambda m: "_" * len(m.group(0)), text)
-    found = []
-    for m in g.place_pattern.finditer(masked):
-        index = int(m.lastgroup[1:])
-        found.append(Mention(g.places[index], m.start(), m.end()))
-    return found
+    masked = _NOT_A_PLACE.sub(_underscores, text)
+    named = g.place_heads.matches(masked) if g.place_heads is not None else None
+    if named is None:
+        named = [(int(m.lastgroup[1:]), m.start(), m.end()) for m in g.place_pattern.finditer(masked)]
+    return [Mention(g.places[index], start, end) for index, start, end in named]
+
+
+def _underscores(m: re.Match) -> str:
+    return "_" * len(m.group(0))
 
 
 class MentionIndex:

@@ -149,3 +149,26 @@ ARTICLES = [
 def test_article_is_filed_under_the_district_it_is_about(paragraphs, expected):
     place = article_place(list(paragraphs))
     assert ((place.geo, place.area) if place else None) == expected
+
+
+def test_ascii_folds_lists_every_character_that_case_insensitive_matching_equates_with_ascii():
+    # HeadIndex scans a lower-cased ASCII copy of the text; that is only exact when
+    # no other character can match an ASCII letter or digit of a name.
+    import re
+
+    from etl.places import ASCII_FOLDS
+    everything = "".join(map(chr, range(0x80, 0x110000)))
+    assert "".join(re.findall(r"[a-z0-9]", everything, re.IGNORECASE)) == ASCII_FOLDS
+
+
+@pytest.mark.parametrize("text", [
+    "Shanghai's Pudong New Area and the city-wide plan", "Jing'an, Jingan and Jing An; Lin-gang or Lingang",
+    "\u017fhanghai", "\u212aorea", "caf\u00e9 Shanghai\u00e9 Pudong \u00a5 the city's districts", "_China x-Shanghai",
+    "Made in China, in China", "Hong Kong's and the U.S. and US-based firms",
+])
+def test_mentions_are_those_of_the_full_gazetteer_regex(text):
+    from etl.places import gazetteer
+    g = gazetteer()
+    full = [(g.places[int(m.lastgroup[1:])].name, m.start(), m.end())
+            for m in g.place_pattern.finditer(text.replace("Made in China", "_" * 13))]
+    assert [(m.place.name, m.start, m.end) for m in mentions(text)] == full
