@@ -159,13 +159,28 @@ _PATTERNS = [
     (("<year>", "last year"), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
     (("this year",), r"\b(?P<rel>this)\s+year\b", _year_to_date),
 ]
-_COMPILED = [(triggers, re.compile(p, re.IGNORECASE | re.ASCII), f) for triggers, p, f in _PATTERNS]
+_COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, p, f in _PATTERNS]
 _ANY_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE | re.ASCII)
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
-def _triggered(triggers: tuple[str, ...], lower: str, has_month: bool, has_year: bool) -> bool:
-    return any(has_month if t == "<month>" else has_year if t == "<year>" else t in lower for t in triggers)
+def _trigger_masks() -> tuple[int, int, dict[str, int]]:
+    """Bit i of a mask enables _PATTERNS[i]: (month mask, year mask, {trigger word: mask})."""
+    month = year = 0
+    words: dict[str, int] = {}
+    for i, (triggers, _, _) in enumerate(_PATTERNS):
+        for t in triggers:
+            if t == "<month>":
+                month |= 1 << i
+            elif t == "<year>":
+                year |= 1 << i
+            else:
+                words[t] = words.get(t, 0) | 1 << i
+    return month, year, words
+
+
+# Each distinct trigger word is looked for once per sentence, not once per pattern naming it.
+_MONTH_MASK, _YEAR_MASK, _WORD_MASKS = _trigger_masks()
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
@@ -189,22 +204,31 @@ def _part_from(year: int, first: int, last: int) -> Period:
 def find_period(sentence: str, ref: Reference) -> Period | None:
     """The period a sentence states, or None when it states none."""
     lower = sentence.lower()
-    has_year = bool(_ANY_YEAR.search(sentence))
+    enabled = 0
+    for word, mask in _WORD_MASKS.items():
+        if word in lower:
+            enabled |= mask
+    has_year = _ANY_YEAR.search(sentence) is not None
+    if has_year:
+        enabled |= _YEAR_MASK
     text = _blank_comparisons(sentence) if has_year or "year" in lower else sentence
-    has_month = bool(_ANY_MONTH.search(text))
-    for triggers, pattern, resolve in _COMPILED:
-        if not _triggered(triggers, lower, has_month, has_year):
-            continue
-        m = pattern.search(text)
-        if not m:
-            continue
-        groups = m.groupdict()
-        if groups.get("y4"):
-            year = int(groups["y4"])
-            return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year")
-        period = (resolve or _half_or_quarter)(m, ref)
-        if period is not None:
-            return period
+    if _ANY_MONTH.search(text):
+        enabled |= _MONTH_MASK
+    i = 0
+    while enabled:
+        if enabled & 1:
+            pattern, resolve = _COMPILED[i]
+            m = pattern.search(text)
+            if m:
+                groups = m.groupdict()
+                if groups.get("y4"):
+                    year = int(groups["y4"])
+                    return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year")
+                period = (resolve or _half_or_quarter)(m, ref)
+                if period is not None:
+                    return period
+        enabled >>= 1
+        i += 1
     return None
 
 
