@@ -40,6 +40,7 @@ _ASPIRATION = re.compile(
     r"\b(?:plan(?:s|ned)?|aim(?:s|ing|ed)?|target(?:s|ing|ed)?|strive[sd]?|striving|seek(?:s|ing)?|hope[sd]?|"
     r"intend(?:s|ed)?|expect(?:s|ed)?|want(?:s|ed)?|pledge[sd]?|vow(?:s|ed)?|set out|is set|are set|goal is) to\b[^#.;]{0,80}#"
     r"|\b(?:target|goal|aim) of #", re.IGNORECASE)
+_NON_WORD = re.compile(r"\W+")  # a sentence's key: its words, however punctuated or spaced
 _INHERITABLE = {"full_year", "part_year", "year_to_date"}
 _NEWNESS = re.compile(r"\bnew(?:ly)?\b|\bthis year\b|\bsince\b|\bso far\b", re.IGNORECASE)
 
@@ -177,7 +178,7 @@ def extract(article: Article) -> Extraction:
     figure_index = 0
 
     for p_start, p_end in paragraph_spans:
-        paragraph = text[p_start:p_end]
+        paragraph = indicators.Paragraph(text[p_start:p_end] + " " + lead)
         for s_start, s_end in _sentence_spans(folded, p_start, p_end):
             while figure_index < len(all_figures) and all_figures[figure_index].start < s_start:
                 figure_index += 1
@@ -186,7 +187,7 @@ def extract(article: Article) -> Extraction:
                 in_sentence.append(all_figures[figure_index])
                 figure_index += 1
             sentence = text[s_start:s_end]
-            key = re.sub(r"\W+", " ", sentence).strip().lower()
+            key = _NON_WORD.sub(" ", sentence).strip().lower()
             if key in seen_sentences:
                 continue
             seen_sentences.add(key)
@@ -214,10 +215,10 @@ def extract(article: Article) -> Extraction:
                 if label_value:
                     label, rest = label_value.group("label").strip(), label_value.group("rest")
                     cue = f"# {label}{rest}"
-                indicator = indicators.classify(cue, fig, paragraph + " " + lead)
+                indicator = indicators.classify(cue, fig, paragraph)
                 if indicator is None and label_value:
                     cue = f"{label} is #{rest}"
-                    indicator = indicators.classify(cue, fig, paragraph + " " + lead)
+                    indicator = indicators.classify(cue, fig, paragraph)
                 if indicator is None or _ASPIRATION.search(cue):
                     continue
                 if (indicator.key in _STOCK_OF and stated is not None and stated.kind == "stock"

@@ -83,13 +83,35 @@ def cue_text(sentence: str, sentence_start: int, target: Figure, others: list[Fi
     return "".join(pieces)
 
 
-def classify(text: str, figure: Figure, paragraph: str) -> Indicator | None:
+class Paragraph:
+    """A figure's paragraph (with the article's lead), as the cues' `requires` see it.
+
+    Each rule's `requires` is searched once per paragraph, when a figure of the
+    paragraph first reaches that rule, not once per figure.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self._met: dict[re.Pattern, bool] = {}
+
+    def meets(self, requires: re.Pattern) -> bool:
+        met = self._met.get(requires)
+        if met is None:
+            met = self._met[requires] = requires.search(self.text) is not None
+        return met
+
+
+@cache
+def _rules_for_kind(kind: str) -> tuple[Rule, ...]:
+    return tuple(rule for rule in rules() if UNIT_KIND[rule.indicator.unit] == kind)
+
+
+def classify(text: str, figure: Figure, paragraph: Paragraph) -> Indicator | None:
     """The indicator `figure` reports, given its cue text, or None."""
-    for rule in rules():
-        if UNIT_KIND[rule.indicator.unit] != figure.kind:
+    for rule in _rules_for_kind(figure.kind):
+        if rule.requires is not None and not paragraph.meets(rule.requires):
             continue
-        if rule.requires is not None and not rule.requires.search(paragraph):
-            continue
-        if any(cue.search(text) for cue in rule.cues):
-            return rule.indicator
+        for cue in rule.cues:
+            if cue.search(text):
+                return rule.indicator
     return None
