@@ -209,7 +209,40 @@ def read_article(path: str | Path, *, today: date | None = None) -> Article:
     return article_from_bytes(path.stem, data, path, suffix=path.suffix, today=today)
 
 
+@dataclass(frozen=True)
+class ArticleFile:
+    """A listed article file with the size and modification time the listing saw."""
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def article_files(directory: str | Path) -> list[ArticleFile]:
+    """Article files in a directory with their stat, sorted by name.
+
+    One `os.scandir` pass: the entry type comes from the directory itself and
+    the stat from `DirEntry.stat()` (both follow symbolic links, as
+    `Path.is_file()` does), instead of a `stat` per file for the type and
+    another for the size. A file that vanishes between the two is left out.
+    """
+    directory = Path(directory)
+    files = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in ARTICLE_SUFFIXES:
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                stat = entry.stat()
+            except OSError:
+                continue
+            files.append(ArticleFile(directory / name, stat.st_size, stat.st_mtime_ns))
+    files.sort(key=lambda f: f.path.name)
+    return files
+
+
 def article_paths(directory: str | Path) -> list[Path]:
     """Article files in a directory, sorted by name."""
-    return sorted(p for p in Path(directory).iterdir()
-                  if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith("."))
+    return [f.path for f in article_files(directory)]

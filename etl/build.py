@@ -2,9 +2,23 @@
 
 Articles whose file is unchanged since the served build (same path, size and
 modification time, or failing that the same content hash) are not
-re-extracted: their rows are copied from that build. The rest are extracted
-in parallel when there are many. Files that cannot be read are skipped with a
-one-line reason naming the file; the build goes on without them.
+re-extracted. The rest are extracted in parallel when there are many, in
+chunks that the worker processes turn into Arrow tables; the parent appends
+each chunk to the new build as it arrives. Files that cannot be read are
+skipped with a one-line reason naming the file; the build goes on without them.
+
+Three ways a build ends, decided from what changed since the served build:
+
+- nothing changed (no article file added, removed or changed, the files it
+  skipped are the same, same corrections, extractor and SQL): the served build
+  already is the result; no file is written;
+- few articles changed (at most INCREMENTAL_UP_TO of them) and the served file
+  has not grown by GROWTH_LIMIT since it was last written in full: the served
+  file is copied and patched (`warehouse.write_incremental`);
+- otherwise a complete new file, unchanged articles' rows copied from the
+  served build (`warehouse.write_with`).
+
+Both writes switch the served link atomically, and hold the same data.
 """
 from __future__ import annotations
 
@@ -18,20 +32,35 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import corrections as corrections_file
 from etl import warehouse
-from etl.articles import ARTICLE_SUFFIXES, ArticleError, article_from_bytes, article_paths, read_bytes
+from etl.articles import ARTICLE_SUFFIXES, ArticleError, ArticleFile, article_files, article_from_bytes, read_bytes
 from etl.extract import EXTRACTOR_VERSION, extract
 
 PARALLEL_FROM = 400
 """Below this many articles to extract, a process pool costs more than it saves."""
+
+CHUNK_FILES = 64
+"""Files per extraction task: each comes back as one Arrow table per row kind."""
+
+INCREMENTAL_UP_TO = 0.25
+"""Patch the served build when at most this share of its articles changed or went away."""
+
+GROWTH_LIMIT = 1.25
+"""Write in full when patched builds have grown the file by this factor over its last
+complete write (deleted rows stay in the file), per article served."""
+
+GROWTH_SLACK_BYTES = 16_000_000
+"""Growth below this many bytes never forces a complete write (a small file grows by
+whole blocks)."""
 
 
 class BuildError(Exception):
@@ -96,47 +125,80 @@ def _bug(e: Exception) -> str:
     return f"{type(e).__name__}: {e}{where}".replace("\n", " ")[:300]
 
 
-def _unchanged(path: Path, cached: dict | None) -> bool:
-    if cached is None or cached["path"] != str(path):
+@dataclass
+class Chunk:
+    """What a chunk of article files gave, as a worker hands it back: one outcome per
+    file in order (path, problem, article id, content hash, warnings) and the rows of
+    the files that loaded, as Arrow tables."""
+    outcomes: list[tuple[str, str | None, str | None, str | None, list[str]]]
+    articles: pa.Table | None = None
+    facts: pa.Table | None = None
+    figures: pa.Table | None = None
+
+
+def load_chunk(paths: list[str], today: date) -> Chunk:
+    """Read and extract a chunk of article files; rows as typed Arrow tables. Runs in workers."""
+    loaded = [load_file(path, today) for path in paths]
+    good = [x for x in loaded if x.problem is None]
+    chunk = Chunk([(x.path, x.problem, x.article["id"] if x.article else None,
+                    x.article["content_hash"] if x.article else None, x.warnings) for x in loaded])
+    if good:
+        chunk.articles = pa.Table.from_pylist([x.article for x in good], schema=warehouse.ARTICLE_ARROW)
+        chunk.facts = pa.Table.from_pylist([f for x in good for f in x.facts], schema=warehouse.FACT_ARROW)
+        chunk.figures = pa.Table.from_pylist([f for x in good for f in x.figures], schema=warehouse.FIGURE_ARROW)
+    return chunk
+
+
+def _unchanged(file: ArticleFile, cached: dict | None) -> bool:
+    if cached is None or cached["path"] != str(file.path):
         return False
-    try:
-        stat = path.stat()
-    except OSError:
-        return False
-    if (stat.st_size, stat.st_mtime_ns) == (cached["file_size"], cached["file_mtime_ns"]):
+    if (file.size, file.mtime_ns) == (cached["file_size"], cached["file_mtime_ns"]):
         return True
     try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest() == cached["content_hash"]
+        return hashlib.blake2b(file.path.read_bytes(), digest_size=16).hexdigest() == cached["content_hash"]
     except OSError:
         return False
 
 
 def _extract_all(paths: list[str], today: date, workers: int, progress: bool):
+    """Chunks of extracted files, in the order of `paths`."""
+    size = CHUNK_FILES
     if len(paths) < PARALLEL_FROM or workers <= 1:
-        results = map(load_file, paths, [today] * len(paths))
+        chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+        results = map(load_chunk, chunks, [today] * len(chunks))
         pool = None
     else:
+        size = max(1, min(CHUNK_FILES, len(paths) // (workers * 4)))
+        chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
         pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(load_file, paths, [today] * len(paths), chunksize=64)
+        results = pool.map(load_chunk, chunks, [today] * len(chunks))
+    bar = None
     if progress and len(paths) >= 50:
         from tqdm import tqdm
 
-        results = tqdm(results, total=len(paths), desc="extracting", unit="article", file=sys.stderr)
+        bar = tqdm(total=len(paths), desc="extracting", unit="article", file=sys.stderr)
     try:
-        yield from results
+        for chunk in results:
+            if bar is not None:
+                bar.update(len(chunk.outcomes))
+            yield chunk
     finally:
+        if bar is not None:
+            bar.close()
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
 
 
 def build(articles_dir: Path, db_path: Path, *, corrections_path: Path | None = None,
           today: date | None = None, workers: int | None = None, progress: bool = False) -> dict:
     """Build a new warehouse from `articles_dir` and serve it. Returns the build's summary.
 
-    Raises BuildError when no warehouse could be built (the one served before
-    stays served); skipped files are not errors, but a build that would load
-    no article at all is one, so that an empty or unreadable upload never
-    replaces the dashboard's data with nothing.
+    When nothing changed since the served build, nothing is written and the
+    summary is the served build's, with `unchanged` true. Raises BuildError
+    when no warehouse could be built (the one served before stays served);
+    skipped files are not errors, but a build that would load no article at
+    all is one, so that an empty or unreadable upload never replaces the
+    dashboard's data with nothing.
     """
     started = datetime.now(timezone.utc)
     today = today or date.today()
@@ -157,12 +219,63 @@ def build(articles_dir: Path, db_path: Path, *, corrections_path: Path | None = 
         raise BuildError(f"an extraction worker process died (out of memory?): {e}") from e
 
 
+def _corrections_hash(corrections: list[dict], problems: list[str]) -> str:
+    text = json.dumps([corrections, problems], sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _skip(file: ArticleFile | None, path: str, reason: str) -> dict:
+    """A skipped file, with the size and time its listing saw, so that a later build
+    can tell it is the same file (and keep the served build) without reading it."""
+    item = {"file": path, "reason": reason}
+    if file is not None:
+        item.update(size=file.size, mtime_ns=file.mtime_ns)
+    return item
+
+
+def _nothing_changed(served: warehouse.Served, inputs: dict, unreused: list[ArticleFile], gone: list[str]) -> bool:
+    """Whether the served build is what this build would write: same corrections and
+    SQL, every article it loaded unchanged and present, and every other file listed
+    now one it skipped, unchanged (same size and modification time)."""
+    if gone or any(served.inputs.get(k) != v for k, v in inputs.items()):
+        return False
+    skipped = {item.get("file"): item for item in served.skipped}
+    if len(skipped) != len(unreused):
+        return False
+    for file in unreused:
+        item = skipped.get(str(file.path))
+        if item is None or (item.get("size"), item.get("mtime_ns")) != (file.size, file.mtime_ns):
+            return False
+    return True
+
+
+def _patch_base(served: warehouse.Served, inputs: dict, changes: int) -> dict | None:
+    """The served build's last complete write (its bytes and articles) when patching it
+    is worth it; None when a complete write is due."""
+    if served.inputs.get("schema") != inputs["schema"] or not served.articles:
+        return None
+    if changes > INCREMENTAL_UP_TO * len(served.articles):
+        return None
+    if served.build.get("write_mode") == "incremental":
+        base = {k: served.inputs.get(k) for k in ("full_bytes", "full_articles")}
+    else:
+        base = {"full_bytes": served.file_bytes, "full_articles": len(served.articles)}
+    if not base["full_bytes"] or not base["full_articles"]:
+        return None
+    per_article = base["full_bytes"] / base["full_articles"]
+    expected = per_article * max(len(served.articles), base["full_articles"])
+    if served.file_bytes > GROWTH_LIMIT * expected + GROWTH_SLACK_BYTES:
+        return None
+    return base
+
+
 def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: datetime, today: date,
            workers: int | None, progress: bool) -> dict:
     version = _version_stamp()
-    cached = warehouse.read_cached(db_path, version) or {}
+    served = warehouse.read_served(db_path, version)
+    cached = served.articles if served is not None else {}
     try:
-        paths = article_paths(articles_dir)
+        files = article_files(articles_dir)
     except OSError as e:
         raise BuildError(f"{articles_dir}: cannot list the articles directory: {e.strerror or e}") from None
     # Corrections are read before any work: a build that cannot read them must
@@ -171,65 +284,88 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
         corrections, problems = corrections_file.load(corrections_path)
     except OSError as e:
         raise BuildError(f"{corrections_path}: cannot read the corrections file: {e.strerror or e}") from None
+    inputs = {"corrections": _corrections_hash(corrections, problems), "schema": warehouse.schema_hash()}
 
+    if not files:
+        raise BuildError(f"{articles_dir}: no article files ({', '.join(sorted(ARTICLE_SUFFIXES))}) to build from")
     reuse_ids, to_extract, skipped, warnings = [], [], [], list(problems)
-    seen_ids: dict[str, str] = {}
-    for path in paths:
-        if path.stem in seen_ids:
-            skipped.append({"file": str(path), "reason": f"{path}: another file ({seen_ids[path.stem]}) "
-                                                          f"already has the article id {path.stem!r}"})
+    seen_ids: dict[str, ArticleFile] = {}
+    duplicate_ids: list[ArticleFile] = []
+    for file in files:
+        stem = file.path.stem
+        if stem in seen_ids:
+            duplicate_ids.append(file)
+            skipped.append(_skip(file, str(file.path), f"{file.path}: another file ({seen_ids[stem].path}) "
+                                                       f"already has the article id {stem!r}"))
             continue
-        seen_ids[path.stem] = str(path)
-        if _unchanged(path, cached.get(path.stem)):
-            reuse_ids.append(path.stem)
+        seen_ids[stem] = file
+        if _unchanged(file, cached.get(stem)):
+            reuse_ids.append(stem)
         else:
-            to_extract.append(str(path))
+            to_extract.append(file)
+    reused = set(reuse_ids)
+    gone = [i for i in cached if i not in reused]
 
-    article_tables, fact_tables, figure_tables = [], [], []
-    if reuse_ids:
+    if served is not None and _nothing_changed(served, inputs, duplicate_ids + to_extract, gone):
+        warehouse.discard_unfinished(db_path)  # what killed builds left behind
+        summary = dict(served.build)
+        summary.update(articles_seen=len(files), articles_reused=summary["articles_loaded"], unchanged=True)
+        return summary
+
+    base = _patch_base(served, inputs, len(to_extract) + len(gone)) if served is not None else None
+    reused_tables = None
+    if base is None and reuse_ids:
         try:
-            articles, facts, figures = warehouse.reuse(db_path, reuse_ids)
+            reused_tables = warehouse.reuse(db_path, reuse_ids)
         except duckdb.Error:  # the served build cannot be read back: extract everything again
-            to_extract = sorted(to_extract + [seen_ids[i] for i in reuse_ids])
-            reuse_ids = []
-        else:
-            article_tables.append(articles)
-            fact_tables.append(facts)
-            figure_tables.append(figures)
-    hashes = {cached[i]["content_hash"]: i for i in reuse_ids}
+            to_extract = sorted(to_extract + [seen_ids[i] for i in reuse_ids], key=lambda f: f.path.name)
+            reuse_ids, reused = [], set()
+    by_path = {str(f.path): f for f in to_extract}
 
-    new_articles, new_facts, new_figures = [], [], []
-    for loaded in _extract_all(to_extract, today, workers or os.cpu_count() or 1, progress):
-        if loaded.problem:
-            skipped.append({"file": loaded.path, "reason": loaded.problem})
-            continue
-        duplicate_of = hashes.get(loaded.article["content_hash"])
-        if duplicate_of is not None:
-            skipped.append({"file": loaded.path, "reason": f"{loaded.path}: duplicate of article {duplicate_of}"})
-            continue
-        hashes[loaded.article["content_hash"]] = loaded.article["id"]
-        warnings.extend(loaded.warnings)
-        new_articles.append(loaded.article)
-        new_facts.extend(loaded.facts)
-        new_figures.extend(loaded.figures)
-    if new_articles:
-        article_tables.append(pa.Table.from_pylist(new_articles))
-    if new_facts:
-        fact_tables.append(pa.Table.from_pylist(new_facts))
-    if new_figures:
-        figure_tables.append(pa.Table.from_pylist(new_figures))
-
-    loaded_count = len(new_articles) + len(reuse_ids)
-    if not loaded_count:
-        if not paths:
-            raise BuildError(f"{articles_dir}: no article files ({', '.join(sorted(ARTICLE_SUFFIXES))}) to build from")
-        reasons = "; ".join(item["reason"] for item in skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
-        raise BuildError(f"none of the {len(paths)} article files in {articles_dir} could be loaded ({reasons})")
     record = warehouse.BuildRecord(
         build_id=warehouse.new_build_id(started), started_at=started, articles_dir=str(articles_dir),
-        articles_seen=len(paths), articles_loaded=loaded_count,
-        articles_reused=len(reuse_ids), skipped=skipped, warnings=warnings, extractor_version=version)
-    return warehouse.write(db_path, record, article_tables, fact_tables, figure_tables, corrections)
+        articles_seen=len(files), articles_loaded=len(reuse_ids), articles_reused=len(reuse_ids),
+        skipped=skipped, warnings=warnings, extractor_version=version,
+        write_mode="full" if base is None else "incremental", inputs={**inputs, **(base or {})})
+
+    def load(con) -> warehouse.BuildRecord:
+        if reused_tables is not None:
+            warehouse.insert_rows(con, *reused_tables)
+        hashes = {cached[i]["content_hash"]: i for i in reuse_ids}
+        new = 0
+        for chunk in _extract_all([str(f.path) for f in to_extract], today, workers or os.cpu_count() or 1,
+                                  progress):
+            duplicates = []
+            for path, problem, article_id, content_hash, article_warnings in chunk.outcomes:
+                if problem:
+                    skipped.append(_skip(by_path.get(path), path, problem))
+                    continue
+                duplicate_of = hashes.get(content_hash)
+                if duplicate_of is not None:
+                    skipped.append(_skip(by_path.get(path), path, f"{path}: duplicate of article {duplicate_of}"))
+                    duplicates.append(article_id)
+                    continue
+                hashes[content_hash] = article_id
+                warnings.extend(article_warnings)
+                new += 1
+            tables = [chunk.articles, chunk.facts, chunk.figures]
+            if duplicates and chunk.articles is not None:
+                drop = pa.array(duplicates, pa.string())
+                tables = [t.filter(pc.invert(pc.is_in(t[key], value_set=drop)))
+                          for t, key in zip(tables, ("id", "article", "article"))]
+            warehouse.insert_rows(con, *tables)
+        loaded_count = new + len(reuse_ids)
+        if not loaded_count:
+            if not files:
+                raise BuildError(f"{articles_dir}: no article files ({', '.join(sorted(ARTICLE_SUFFIXES))}) "
+                                 f"to build from")
+            reasons = "; ".join(item["reason"] for item in skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
+            raise BuildError(f"none of the {len(files)} article files in {articles_dir} could be loaded ({reasons})")
+        return replace(record, articles_loaded=loaded_count)
+
+    if base is not None:
+        return warehouse.write_incremental(db_path, record, load, gone=gone, corrections=corrections)
+    return warehouse.write_with(db_path, record, load, corrections=corrections)
 
 
 def run_build(articles_dir: Path, db_path: Path, *, progress: bool = True,
@@ -259,9 +395,14 @@ def run_build(articles_dir: Path, db_path: Path, *, progress: bool = True,
           f"{summary['articles_skipped']} skipped")
     print(f"{summary['facts']} facts, {summary['unclassified']} unclassified figures, "
           f"{summary['corrections_applied']} corrections applied, {summary['corrections_orphaned']} orphaned")
+    if summary.get("unchanged"):
+        print(f"nothing changed since build {summary['build_id']} (same article files, corrections and "
+              f"extractor): no new build written; {db_path} still serves it")
+        return 0
     outcome = "succeeded" if not summary["articles_skipped"] else \
         f"succeeded with {summary['articles_skipped']} file(s) skipped"
-    print(f"build {summary['build_id']} {outcome}; {db_path} now serves it")
+    how = " (incremental: the served build patched)" if summary.get("write_mode") == "incremental" else ""
+    print(f"build {summary['build_id']} {outcome}{how}; {db_path} now serves it")
     return 0
 
 

@@ -10,12 +10,14 @@ at the last good build. Readers key their connections on `version()`.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
+import re
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +27,8 @@ import pyarrow as pa
 from etl.files import fsync_directory
 from etl.indicators import catalog
 from etl.places import all_places
+
+_SCHEMA_TABLES = re.compile(r"CREATE TABLE (\w+)")
 
 READ_MEMORY_LIMIT = "192MB"
 """DuckDB buffer pool for the dashboard's read-only connection."""
@@ -119,9 +123,17 @@ CREATE TABLE builds (
     corrections_applied INTEGER NOT NULL,
     corrections_orphaned INTEGER NOT NULL,
     extractor_version VARCHAR NOT NULL,
-    data_hash VARCHAR
+    data_hash VARCHAR,
+    write_mode VARCHAR,
+    inputs VARCHAR
 );
 """
+
+# The most recent figure first: by the period's end, then full years before part
+# years, then the later article; fact_id settles any tie so the choice is stable.
+# (The dashboard's "latest" query and the `latest_figures` table below both use it.)
+RECENCY = ("strftime(coalesce(period_end, period_start, make_date(year, 12, 31)), '%Y-%m-%d') "
+           "|| CAST(full_year AS INTEGER) || coalesce(strftime(published, '%Y-%m-%d'), '0000') || fact_id")
 
 # Facts as every view and export sees them: corrections applied, rejected facts
 # gone, each with the words officials read (label, period) and its source.
@@ -163,7 +175,25 @@ CREATE TABLE disputed AS
 SELECT indicator, geo, coalesce(counterpart, '') AS cp, year, period_start, period_end
 FROM facts_current WHERE value IS NOT NULL
 GROUP BY ALL HAVING count(DISTINCT value) > 1;
-"""
+
+-- The latest figure of every indicator for each place, over every year and source
+-- (rows of facts_current, chosen by RECENCY): Overview and the district map under
+-- the default filters read these few hundred rows instead of every fact.
+CREATE TABLE latest_figures AS
+SELECT * FROM facts_current WHERE fact_id IN (
+    SELECT arg_max(fact_id, {recency}) FROM facts_current
+    WHERE value IS NOT NULL AND year IS NOT NULL GROUP BY indicator, geo)
+ORDER BY indicator, geo;
+
+-- Facts left out of facts_current by an analyst's correction (rejected), as extracted:
+-- By source lists them without reading `facts`. Only corrected facts can be missing
+-- from facts_current, so only they are looked at.
+CREATE TABLE facts_rejected AS
+SELECT f.*, i.label
+FROM facts f LEFT JOIN indicators i ON i.key = f.indicator
+WHERE f.fact_id IN (SELECT fact_id FROM corrections WHERE status = 'applied')
+  AND f.fact_id NOT IN (SELECT fact_id FROM facts_current WHERE corrected);
+""".replace("{recency}", RECENCY)
 
 CORRECTED_FACTS = """
 CREATE TABLE facts_corrected AS
@@ -200,6 +230,10 @@ class BuildRecord:
     skipped: list[dict]
     warnings: list[str]
     extractor_version: str
+    write_mode: str = "full"
+    """full: every row written into a new file; incremental: the served file copied and patched."""
+    inputs: dict = field(default_factory=dict)
+    """What a later build compares to decide whether anything changed (see `read_served`)."""
 
 
 def versions_dir(db_path: Path) -> Path:
@@ -260,6 +294,62 @@ FACT_COLUMNS = ["fact_id", "article", "indicator", "value", "unit", "original_va
 FIGURE_COLUMNS = ["figure_id", "article", "text", "value", "kind", "sentence", "char_start", "char_end"]
 CORRECTION_COLUMNS = ["correction_id", "fact_id", "action", "changes", "reason", "author", "created_at"]
 
+# Arrow types of extracted rows, so that build workers hand over typed tables (a
+# chunk in which every value of a column is null still has that column's type).
+ARTICLE_ARROW = pa.schema([
+    ("id", pa.string()), ("title", pa.string()), ("published", pa.date32()), ("year", pa.int32()),
+    ("date_status", pa.string()), ("date_inferred", pa.bool_()), ("outlet", pa.string()), ("path", pa.string()),
+    ("content_hash", pa.string()), ("file_size", pa.int64()), ("file_mtime_ns", pa.int64()),
+    ("warnings", pa.string()), ("text", pa.string())])
+FACT_ARROW = pa.schema([
+    ("fact_id", pa.string()), ("article", pa.string()), ("indicator", pa.string()), ("value", pa.float64()),
+    ("unit", pa.string()), ("original_value", pa.float64()), ("original_unit", pa.string()), ("geo", pa.string()),
+    ("area", pa.string()), ("counterpart", pa.string()), ("year", pa.int32()), ("period_start", pa.string()),
+    ("period_end", pa.string()), ("qualifier", pa.string()), ("yoy_pct", pa.float64()), ("sentence", pa.string()),
+    ("char_start", pa.int32()), ("char_end", pa.int32()), ("value_note", pa.string())])
+FIGURE_ARROW = pa.schema([
+    ("figure_id", pa.string()), ("article", pa.string()), ("text", pa.string()), ("value", pa.float64()),
+    ("kind", pa.string()), ("sentence", pa.string()), ("char_start", pa.int32()), ("char_end", pa.int32())])
+
+PER_ARTICLE_DERIVED = ("facts_corrected", "facts_current")
+"""Derived tables each of whose rows comes from one fact of one article (with that fact's
+corrections): an incremental build deletes and re-derives only the affected articles'
+rows of these. Anything else the derived SQL creates (`disputed`, or a table added
+later) is recomputed in full; a derived table that aggregates across articles must
+never be listed here."""
+
+
+def schema_hash() -> str:
+    """A hash of the SQL a build runs: a build served under other SQL is never kept or patched."""
+    return hashlib.blake2b((SCHEMA + CORRECTED_FACTS + CURRENT_FACTS).encode(), digest_size=8).hexdigest()
+
+
+def insert_rows(con, articles: pa.Table | None = None, facts: pa.Table | None = None,
+                figures: pa.Table | None = None) -> None:
+    """Append extracted rows (one chunk) to a build being written."""
+    if articles is not None:
+        _insert(con, "articles", articles, ARTICLE_COLUMNS)
+    if facts is not None:
+        _insert(con, "facts", facts, FACT_COLUMNS)
+    if figures is not None:
+        _insert(con, "unclassified_figures", figures, FIGURE_COLUMNS)
+
+
+def _load_corrections(con, corrections: list[dict]) -> None:
+    rows = [{**c, "changes": json.dumps(c.get("changes") or {})} for c in corrections]
+    _insert(con, "corrections", [{**r, "status": "applied"} for r in rows], CORRECTION_COLUMNS + ["status"])
+    con.execute("UPDATE corrections SET status = 'orphaned' WHERE fact_id NOT IN (SELECT fact_id FROM facts)")
+
+
+def _derived_statements() -> list[str]:
+    return [s.query for sql in (CORRECTED_FACTS, CURRENT_FACTS) for s in duckdb.extract_statements(sql)]
+
+
+def _derive(con) -> None:
+    """Create every derived table from the base tables (in a new build file)."""
+    con.execute(CORRECTED_FACTS)
+    con.execute(CURRENT_FACTS)
+
 
 def write(db_path: Path, record: BuildRecord, articles: list[pa.Table], facts: list[pa.Table],
           figures: list[pa.Table], corrections: list[dict]) -> dict:
@@ -274,25 +364,21 @@ def write(db_path: Path, record: BuildRecord, articles: list[pa.Table], facts: l
             _insert(con, "facts", table, FACT_COLUMNS)
         for table in figures:
             _insert(con, "unclassified_figures", table, FIGURE_COLUMNS)
-        rows = [{**c, "changes": json.dumps(c.get("changes") or {})} for c in corrections]
-        _insert(con, "corrections", [{**r, "status": "applied"} for r in rows], CORRECTION_COLUMNS + ["status"])
 
-    return write_with(db_path, record, load)
+    return write_with(db_path, record, load, corrections=corrections)
 
 
-def write_with(db_path: Path, record: BuildRecord, load) -> dict:
+def write_with(db_path: Path, record: BuildRecord, load, *, corrections: list[dict] | None = None) -> dict:
     """Write a complete new build whose rows `load(con)` inserts, and make it the one served.
 
+    `load` may return a BuildRecord (same build id) that replaces `record`: a
+    build that streams its rows in only knows what it skipped once they are in.
     Nothing is visible to readers until the final `os.replace`; on any error
     the partial file is removed and the previous build stays current. Call
     under `build_lock`. (Benchmarks fill builds of millions of facts with SQL
     through this, without holding the rows in Python.)
     """
-    discard_unfinished(db_path)
-    directory = versions_dir(db_path)
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{record.build_id}.duckdb"
-    try:
+    def fill(target: Path) -> dict:
         con = duckdb.connect(str(target))
         try:
             con.execute(SCHEMA)
@@ -300,15 +386,153 @@ def write_with(db_path: Path, record: BuildRecord, load) -> dict:
                     ["key", "label", "unit", "tier", "kind", "description"])
             _insert(con, "places", [{"name": p.name, "level": p.level, "parent": p.parent, "geo": p.geo}
                                     for p in all_places()], ["name", "level", "parent", "geo"])
-            load(con)
-            con.execute("UPDATE corrections SET status = 'orphaned' "
-                        "WHERE fact_id NOT IN (SELECT fact_id FROM facts)")
-            con.execute(CORRECTED_FACTS)
-            con.execute(CURRENT_FACTS)
-            summary = _record_build(con, record)
+            final = load(con)
+            _load_corrections(con, corrections or [])
+            _derive(con)
+            summary = _record_build(con, final if isinstance(final, BuildRecord) else record)
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        return summary
+
+    return _publish(db_path, record.build_id, fill)
+
+
+def write_incremental(db_path: Path, record: BuildRecord, load, *, gone: list[str],
+                      corrections: list[dict]) -> dict:
+    """A new build made from a copy of the served one: the rows of the articles in
+    `gone` (changed, removed, or now unreadable) deleted, the rows `load(con)`
+    inserts added, corrections reloaded and the derived tables patched, then
+    served with the same atomic switch as `write_with`.
+
+    The result holds the same data as a complete write of the same articles (the
+    build's `data_hash` is the same). Derived tables listed in PER_ARTICLE_DERIVED
+    are re-derived for the affected articles only (changed ones, and those whose
+    facts a correction names, before or after); the others are recomputed. Call
+    under `build_lock`.
+    """
+    source = current_file(db_path)
+    if source is None:
+        raise FileNotFoundError(f"{db_path}: no served build to patch")
+
+    def fill(target: Path) -> dict:
+        shutil.copyfile(source, target)
+        con = duckdb.connect(str(target))
+        try:
+            con.execute("DROP SCHEMA IF EXISTS delta CASCADE")
+            con.execute("CREATE SCHEMA delta")
+            con.register("gone_ids", pa.table({"id": pa.array(gone, pa.string())}))
+            con.execute("CREATE TABLE delta.gone AS SELECT DISTINCT id FROM gone_ids")
+            con.unregister("gone_ids")
+            # Articles whose derived rows may change: gone ones, and those whose facts a
+            # correction names (the corrections file may have changed).
+            con.execute("CREATE TABLE delta.affected AS SELECT id FROM delta.gone UNION "
+                        "SELECT f.article FROM corrections c JOIN facts f USING (fact_id)")
+            con.execute("DELETE FROM builds")
+            con.execute("DELETE FROM corrections")
+            for table, key in (("unclassified_figures", "article"), ("facts", "article"), ("articles", "id")):
+                con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM delta.gone)")
+            con.execute("CREATE TABLE delta.kept AS SELECT id FROM articles")
+            final = load(con)
+            _load_corrections(con, corrections)
+            con.execute("INSERT INTO delta.affected SELECT id FROM articles ANTI JOIN delta.kept USING (id) "
+                        "UNION ALL SELECT f.article FROM corrections c JOIN facts f USING (fact_id)")
+            _rederive(con)
+            con.execute("DROP SCHEMA delta CASCADE")
+            summary = _record_build(con, final if isinstance(final, BuildRecord) else record)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        return summary
+
+    return _publish(db_path, record.build_id, fill)
+
+
+def _rederive(con) -> None:
+    """Bring the derived tables of a patched build up to date with its base tables.
+
+    Runs each statement of the derived SQL in a `delta` schema searched before
+    `main`, where `facts` and `articles` are views of the affected articles
+    only: a PER_ARTICLE_DERIVED table comes out holding the affected articles'
+    rows, which replace theirs in `main`. From the first statement that creates
+    anything else on, statements are run again on `main` in full. Anything
+    unexpected (a statement that creates nothing, or fails) re-derives
+    everything from scratch, as a complete write does.
+    """
+    con.execute("CREATE VIEW delta.facts AS SELECT * FROM main.facts "
+                "WHERE article IN (SELECT id FROM delta.affected)")
+    con.execute("CREATE VIEW delta.articles AS SELECT * FROM main.articles "
+                "WHERE id IN (SELECT id FROM delta.affected)")
+    for table in PER_ARTICLE_DERIVED:
+        con.execute(f"DELETE FROM main.{table} WHERE article IN (SELECT id FROM delta.affected)")
+    in_full = False
+    try:
+        for statement in _derived_statements():
+            created = _run_in_delta(con, statement)
+            if not created:
+                raise _Unexpected(statement)
+            if not in_full and all(kind == "TABLE" and name in PER_ARTICLE_DERIVED for name, kind in created):
+                for name, _ in created:
+                    con.execute(f'INSERT INTO main."{name}" BY NAME SELECT * FROM delta."{name}"')
+                continue
+            in_full = True  # from here on, what the statements read in main is complete
+            for name, kind in created:
+                con.execute(f'DROP {kind} delta."{name}"')
+                con.execute(f'DROP {kind} IF EXISTS main."{name}"')
+            con.execute("SET search_path = 'main'")
+            con.execute(statement)
+    except (_Unexpected, duckdb.Error):
+        con.execute("SET search_path = 'main'")
+        _drop_derived(con)
+        _derive(con)
+    finally:
+        con.execute("SET search_path = 'main'")
+
+
+class _Unexpected(Exception):
+    """A derived statement did something an incremental build does not know how to patch."""
+
+
+def _run_in_delta(con, statement: str) -> list[tuple[str, str]]:
+    """Run one derived statement with `delta` searched first; the (name, TABLE|VIEW) it created there."""
+    def objects():
+        return set(con.execute(
+            "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name = 'delta' "
+            "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE schema_name = 'delta' AND NOT internal"
+        ).fetchall())
+    before = objects()
+    con.execute("SET search_path = 'delta,main'")
+    try:
+        con.execute(statement)
+    finally:
+        con.execute("SET search_path = 'main'")
+    return sorted(objects() - before)
+
+
+def _drop_derived(con) -> None:
+    """Drop every table and view of `main` that the schema does not create."""
+    base = {name.lower() for name in _SCHEMA_TABLES.findall(SCHEMA)}
+    for name, in con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal").fetchall():
+        con.execute(f'DROP VIEW IF EXISTS main."{name}"')
+    for name, in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall():
+        if name.lower() not in base:
+            con.execute(f'DROP TABLE IF EXISTS main."{name}"')
+
+
+def _publish(db_path: Path, build_id: str, fill) -> dict:
+    """Make a new build file with `fill(target)` and switch the served link to it.
+
+    Nothing is visible to readers until the final `os.replace`; on any error
+    (or interrupt) the partial file is removed and the previous build stays
+    served; a build killed outright leaves a file newer than the served one,
+    which `discard_unfinished` removes at the next build.
+    """
+    discard_unfinished(db_path)
+    directory = versions_dir(db_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{build_id}.duckdb"
+    try:
+        summary = fill(target)
         _switch(db_path, target)
     except BaseException:
         for leftover in (target, target.with_name(target.name + ".wal")):
@@ -343,6 +567,7 @@ def _record_build(con, record: BuildRecord) -> dict:
         "warnings": json.dumps(record.warnings), "facts": facts, "unclassified": unclassified,
         "corrections_applied": applied, "corrections_orphaned": orphaned,
         "extractor_version": record.extractor_version, "data_hash": data_hash,
+        "write_mode": record.write_mode, "inputs": json.dumps(record.inputs, sort_keys=True),
     }
     _insert(con, "builds", [row], list(row))
     return row
@@ -422,9 +647,35 @@ def build_lock(db_path: Path):
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def read_cached(db_path: Path, extractor_version: str) -> dict[str, dict] | None:
-    """What the served build knows of each article (hash, size, mtime), when its
-    extractor is the current one; None when nothing can be reused."""
+@dataclass
+class Served:
+    """What a build needs to know of the build served now."""
+    file: Path
+    file_bytes: int
+    articles: dict[str, dict]
+    """Article id -> path, content_hash, file_size, file_mtime_ns."""
+    build: dict
+    """Its `builds` row, `skipped`, `warnings` and `inputs` as stored (JSON text)."""
+
+    @property
+    def inputs(self) -> dict:
+        try:
+            return json.loads(self.build.get("inputs") or "{}")
+        except ValueError:
+            return {}
+
+    @property
+    def skipped(self) -> list[dict]:
+        try:
+            return json.loads(self.build.get("skipped") or "[]")
+        except ValueError:
+            return []
+
+
+def read_served(db_path: Path, extractor_version: str) -> Served | None:
+    """The served build's article index and build record, when it was built by the
+    current extractor; None when nothing can be reused (no build, an unreadable
+    file, another extractor version, a build from an older schema)."""
     target = current_file(db_path)
     if target is None:
         return None
@@ -433,17 +684,30 @@ def read_cached(db_path: Path, extractor_version: str) -> dict[str, dict] | None
     except duckdb.Error:
         return None
     try:
-        built_with = con.execute(
-            "SELECT extractor_version FROM builds ORDER BY finished_at DESC LIMIT 1").fetchall()
-        if not built_with or built_with[0][0] != extractor_version:
+        cursor = con.execute("SELECT * FROM builds ORDER BY finished_at DESC LIMIT 1")
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        if not rows:
             return None
-        rows = con.execute("SELECT id, path, content_hash, file_size, file_mtime_ns FROM articles").fetchall()
-        return {r[0]: {"path": r[1], "content_hash": r[2], "file_size": r[3], "file_mtime_ns": r[4]}
-                for r in rows}
-    except duckdb.Error:  # a build from an older schema: nothing to reuse, extract afresh
+        build = dict(zip(names, rows[0]))
+        if build.get("extractor_version") != extractor_version:
+            return None
+        index = con.execute("SELECT id, path, content_hash, file_size, file_mtime_ns FROM articles").fetchall()
+        articles = {r[0]: {"path": r[1], "content_hash": r[2], "file_size": r[3], "file_mtime_ns": r[4]}
+                    for r in index}
+        size = target.stat().st_size
+    except (duckdb.Error, OSError):  # a build from an older schema: nothing to reuse, extract afresh
         return None
     finally:
         con.close()
+    return Served(target, size, articles, build)
+
+
+def read_cached(db_path: Path, extractor_version: str) -> dict[str, dict] | None:
+    """What the served build knows of each article (hash, size, mtime), when its
+    extractor is the current one; None when nothing can be reused."""
+    served = read_served(db_path, extractor_version)
+    return served.articles if served is not None else None
 
 
 def reuse(db_path: Path, article_ids: list[str]) -> tuple[pa.Table, pa.Table, pa.Table]:

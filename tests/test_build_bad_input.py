@@ -182,7 +182,15 @@ def test_duplicate_of_another_article_is_skipped_naming_the_original(corpus, db,
     (corpus / "zz_copy.txt").write_bytes((corpus / f"{original}.txt").read_bytes())
     reason = assert_skipped(corpus, db, capsys, "zz_copy.txt", f"duplicate of article {original}")
     assert reason == f"{corpus / 'zz_copy.txt'}: duplicate of article {original}"
-    # A second build reuses the original from the warehouse and still recognises the copy.
+    # Nothing changed: the served build is kept, and the copy is still reported as skipped.
+    served_build = last_build(db)["build_id"]
+    code, out, err = build_cli(corpus, db, capsys)
+    assert code == 0 and "nothing changed" in out, out
+    assert err.splitlines() == [f"skipped {reason}"] and last_build(db)["build_id"] == served_build
+    # A build with work to do (a new correction) reuses the original and still recognises the copy.
+    from etl import corrections
+    corrections.append(corpus.parent / "corrections.jsonl",
+                       corrections.make("no-such-fact", "reject", "test", "tester"))
     assert_skipped(corpus, db, capsys, "zz_copy.txt", f"duplicate of article {original}")
     assert last_build(db)["articles_reused"] == len(GOOD_ARTICLES)
 
@@ -238,14 +246,14 @@ def test_file_that_disappears_mid_build_is_skipped_with_reason(corpus, db, capsy
     (corpus / "vanishing.txt").write_text(
         " date 2023-04-04\nHongkou District set up 40 new foreign-invested enterprises in March.\n",
         encoding="utf-8")
-    listed = build_module.article_paths
+    listed = build_module.article_files
 
     def list_then_delete(directory):
         paths = listed(directory)
         (corpus / "vanishing.txt").unlink()  # gone after listing, before reading
         return paths
 
-    monkeypatch.setattr(build_module, "article_paths", list_then_delete)
+    monkeypatch.setattr(build_module, "article_files", list_then_delete)
     assert_skipped(corpus, db, capsys, "vanishing.txt", "file disappeared before it could be read")
     assert last_build(db)["articles_seen"] == len(GOOD_ARTICLES) + 1
 

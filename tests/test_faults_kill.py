@@ -45,6 +45,9 @@ def test_sigterm_during_a_build_exits_130_and_removes_the_partial_build(tmp_path
     versions = warehouse.versions_dir(db)
     interrupted = 0
     for attempt in range(6):
+        # An edited article each time: with nothing changed a build writes no file at all.
+        (corpus / "syn_000.txt").write_text(synthetic_articles(60)["syn_000"] + f"\nEdit {attempt}.\n",
+                                            encoding="utf-8")
         existing = set(os.listdir(versions))
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20

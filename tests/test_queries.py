@@ -43,12 +43,21 @@ def test_hostile_filter_values_change_nothing_but_the_filter(sample_warehouse):
     assert queries.count_facts(wh, ViewFilter("fdi_actual_usd")) == 6
 
 
+def _add_article(articles, n: int) -> None:
+    """A new article, so that the next build writes a new version (an unchanged corpus keeps the served one)."""
+    (articles / f"zz_added_{n}.txt").write_text(
+        f" date 2023-09-0{n}\nPutuo District set up {20 + n} new foreign-invested enterprises in August.\n",
+        encoding="utf-8")
+
+
 def test_a_rebuild_is_picked_up_and_connections_two_builds_old_are_closed(fresh_warehouse):
     first = queries.open_warehouse(fresh_warehouse)
+    _add_article(fresh_warehouse.parent / "articles", 1)
     build(fresh_warehouse.parent / "articles", fresh_warehouse)
     second = queries.open_warehouse(fresh_warehouse)
     assert second.version != first.version
     assert len(first.con.execute("SELECT 1").fetchall()) == 1, "sessions mid-run keep the build they opened"
+    _add_article(fresh_warehouse.parent / "articles", 2)
     build(fresh_warehouse.parent / "articles", fresh_warehouse)
     assert queries.open_warehouse(fresh_warehouse).version not in (first.version, second.version)
     try:
