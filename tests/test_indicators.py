@@ -302,3 +302,25 @@ DISTRACTORS = [
 @pytest.mark.parametrize("sentence", [pytest.param(s, id=s) for s in DISTRACTORS])
 def test_distractor_sentence_gives_no_fact(sentence):
     assert facts_of(sentence) == []
+
+
+@pytest.mark.parametrize("text", [
+    "# NEW Regional HQs were set up", "Foreign Direct Investment reached #", "R&D centres: #, \u00a7 more",
+    "Caf\u00e9 \u00c9T\u00c9 # new FIEs", "\u017fet up # new firms", "\u212aorea: # new foreign-invested enterprises",
+    "ACTUAL USE of foreign capital was #", "the İstanbul office: # regional headquarters",
+])
+def test_every_cue_finds_in_lower_cased_text_what_it_finds_case_insensitively(text):
+    from etl.indicators import lowered, rules
+    for rule in rules():
+        for cue in (*rule.cues, *([rule.requires] if rule.requires else [])):
+            assert cue.lower_case is not None, cue.pattern.pattern
+            assert cue.search(text, lowered(text)) == bool(cue.pattern.search(text)), (cue.pattern.pattern, text)
+
+
+def test_lower_case_source_keeps_escapes_and_group_names_and_refuses_inline_flags():
+    from etl.indicators import _lower_case_source
+    assert _lower_case_source(r"(?P<Big>US)\W\S[A-Z]\.\bX") == r"(?P<Big>us)\W\S[a-z]\.\bx"
+    assert _lower_case_source(r"\x41") is None and _lower_case_source(r"\u0041") is None
+    assert _lower_case_source(r"(?P=Big)X") == r"(?P=Big)x"
+    assert _lower_case_source("(?i)abc") is None
+    assert _lower_case_source("Caf\u00e9") is None
