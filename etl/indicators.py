@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from etl.numbers import Figure
+from etl.numbers import Figure, lowered
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 UNIT_KIND = {"USD": "money", "sqm": "area", "count": "count", "batches": "count"}
@@ -33,23 +33,8 @@ class Indicator:
 # on a cue's literal first letters or rejecting an alternative on its first
 # letter: a search costs a few microseconds per sentence per cue. So each cue
 # is also compiled case-sensitive, lower-cased, and searched in the lower-cased
-# text: the same matches, 2-3 times faster. That holds when lower-casing only
-# changes ASCII letters of the text (`lowered`) and the cue's letters are all
-# ASCII (`_lower_case_source`); otherwise the case-insensitive cue is searched.
-_ASCII_FOLDS = re.compile("[\u0130\u0131\u017f\u212a]")   # match ASCII letters case-insensitively
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def lowered(text: str) -> str | None:
-    """`text` lower-cased, or None when lower-casing would change more than its ASCII letters."""
-    lower = text.lower()
-    if text.isascii():
-        return lower
-    if _ASCII_FOLDS.search(text) or _NON_ASCII.findall(text) != _NON_ASCII.findall(lower):
-        return None
-    return lower
-
-
+# text (`numbers.lowered`): the same matches, 2-3 times faster. When the text
+# or the cue cannot be lower-cased so, the case-insensitive cue is searched.
 def _lower_case_source(source: str) -> str | None:
     """A case-insensitive regex rewritten to match the same in lower-cased text, case-sensitively.
 

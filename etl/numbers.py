@@ -28,6 +28,27 @@ def fold_punctuation(text: str) -> str:
     return text.translate(_FOLD)
 
 
+# Case-insensitive regexes cannot use the regex engine's fast literal scans, so
+# hot patterns are also matched case-sensitively against a lower-cased copy of
+# the text. The copy matches the same where lower-casing changes nothing but
+# ASCII letters: no other character is then equated with an ASCII letter.
+ASCII_FOLDS = "\u0130\u0131\u017f\u212a"
+"""The only non-ASCII characters that case-insensitive matching equates with ASCII
+letters or digits (tests/test_numbers.py checks this over all of Unicode)."""
+_HAS_ASCII_FOLD = re.compile(f"[{ASCII_FOLDS}]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def lowered(text: str) -> str | None:
+    """`text` lower-cased, or None when lower-casing would change more than its ASCII letters."""
+    lower = text.lower()
+    if text.isascii():
+        return lower
+    if _HAS_ASCII_FOLD.search(text) or _NON_ASCII.findall(text) != _NON_ASCII.findall(lower):
+        return None
+    return lower
+
+
 _UNITS = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -67,6 +88,17 @@ _FIGURE = re.compile(
     rf"(?:\s(?P<cur_after>{_CURRENCY_AFTER})\b)?"
     rf"(?P<pct>\s?(?:%|percent\b|per\s?cent\b|percentage points?\b))?",
     re.IGNORECASE | re.ASCII,
+)
+
+# Scanning with _FIGURE tries it at every letter and digit of the text. The few
+# positions where a figure can start are found first, in a lower-cased copy, by
+# a case-sensitive pattern the regex engine scans quickly: a character that
+# ends a word, then a digit, a currency sign or code, or a number word. Only
+# there is _FIGURE tried, and its matches are the same as a full scan's.
+_FIGURE_START = re.compile(
+    r"[^\w$\u00a5.,/-](?=[\d$\u00a5]|us|u\.|rmb|cny|an?\s|(?:"
+    + "|".join(sorted({*_UNITS, *_TENS, "one"}, key=len, reverse=True)) + r")\b)",
+    re.ASCII,
 )
 
 QUALIFIERS = {
@@ -199,10 +231,28 @@ def _is_equivalent(text: str, previous: Figure | None, start: int) -> bool:
                              text[previous.end:start], re.IGNORECASE | re.ASCII))
 
 
+def _figure_matches(text: str):
+    """What `_FIGURE.finditer(text)` yields, found faster."""
+    lower = lowered(text)
+    if lower is None:
+        yield from _FIGURE.finditer(text)
+        return
+    resume = 0
+    # The leading space makes the text's first word start like any other; a
+    # finder match then starts at its word's own offset in `text`.
+    for start in _FIGURE_START.finditer(" " + lower):
+        start = start.start()
+        if start >= resume:
+            m = _FIGURE.match(text, start)
+            if m is not None:
+                resume = m.end()
+                yield m
+
+
 def find_figures(text: str) -> list[Figure]:
     """Every numeric expression in `text`, in order, classified by kind."""
     figures: list[Figure] = []
-    for m in _FIGURE.finditer(text):
+    for m in _figure_matches(text):
         value = parse_number(m.group("num"))
         if value is None:
             continue

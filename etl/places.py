@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from etl.numbers import lowered
+
 CATALOG = Path(__file__).parent / "catalog" / "places.toml"
 LEVEL_RANK = {"area": 0, "district": 1, "city": 2, "country": 3}
 
@@ -61,15 +63,9 @@ def _alternation(entries: list[dict], end: str = r"(?![\w-])") -> re.Pattern:
 # every spelling of a name begins with a "head", its leading run of letters and
 # digits ("the" of "the city's", "jing" of "Jing'an"), so only a word whose own
 # head is one of those can start a match. Those words are found by one
-# case-sensitive scan of a lower-cased ASCII copy of the text, and at each the
-# alternatives with that head are tried, in gazetteer order, by a regex of the
-# same form as the full one. The matches are those of the full regex.
-
-# The only non-ASCII characters that Python's case-insensitive matching equates
-# with ASCII letters or digits (tests/test_places.py checks this over all of
-# Unicode). A text holding one is scanned with the full regex.
-ASCII_FOLDS = "\u0130\u0131\u017f\u212a"
-_HAS_ASCII_FOLD = re.compile(f"[{ASCII_FOLDS}]")
+# case-sensitive scan of the lower-cased text (`numbers.lowered`), and at each
+# the alternatives with that head are tried, in gazetteer order, by a regex of
+# the same form as the full one. The matches are those of the full regex.
 _HEAD = re.compile(r"[a-z0-9]*")
 
 
@@ -137,16 +133,13 @@ class HeadIndex:
 
     def matches(self, text: str) -> list[tuple[int, int, int]] | None:
         """(entry index, start, end) of every name in `text`, or None when the text needs the full regex."""
-        if not text.isascii():
-            if _HAS_ASCII_FOLD.search(text):
-                return None
-            text_view = text.encode("ascii", "replace").decode("ascii")
-        else:
-            text_view = text
+        lower = lowered(text)
+        if lower is None:
+            return None
         found, resume = [], 0
         # A leading space makes the first word a word start like any other; the
         # finder's match then starts at the word's own offset in `text`.
-        for m in self.finder.finditer(" " + text_view.lower()):
+        for m in self.finder.finditer(" " + lower):
             start = m.start()
             if start < resume:
                 continue

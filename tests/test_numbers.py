@@ -202,3 +202,23 @@ def test_typographic_punctuation_folds_one_for_one(text, expected):
     folded = fold_punctuation(text)
     assert folded == expected
     assert len(folded) == len(text)
+
+
+def test_ascii_folds_lists_every_character_that_case_insensitive_matching_equates_with_ascii():
+    # lowered() copies are matched case-sensitively; that is only exact when no
+    # other character can match an ASCII letter or digit case-insensitively.
+    import re
+
+    from etl.numbers import ASCII_FOLDS
+    everything = "".join(map(chr, range(0x80, 0x110000)))
+    assert "".join(re.findall(r"[a-z0-9]", everything, re.IGNORECASE)) == ASCII_FOLDS
+
+
+@pytest.mark.parametrize("text", [
+    "US$5 USD5 U.S.$ 7 RMB 3 CNY2 \u00a54 $1,000.5 a hundred an thousand one million twenty-five 3/4 1.2.3",
+    "Fourteen, Twenty Five; x5 _5 -5 .5 ,5 /5 caf\u00e95 \u00e9 seven \u017fix 5 \u212a9 A Hundred and Ten",
+    "9 a\thundred one\nbillion 2023-24 No.5 5th 10:30 5 sq m",
+])
+def test_figures_are_those_of_the_full_figure_regex(text):
+    from etl.numbers import _FIGURE, _figure_matches
+    assert [m.span() for m in _figure_matches(text)] == [m.span() for m in _FIGURE.finditer(text)]

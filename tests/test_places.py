@@ -151,16 +151,6 @@ def test_article_is_filed_under_the_district_it_is_about(paragraphs, expected):
     assert ((place.geo, place.area) if place else None) == expected
 
 
-def test_ascii_folds_lists_every_character_that_case_insensitive_matching_equates_with_ascii():
-    # HeadIndex scans a lower-cased ASCII copy of the text; that is only exact when
-    # no other character can match an ASCII letter or digit of a name.
-    import re
-
-    from etl.places import ASCII_FOLDS
-    everything = "".join(map(chr, range(0x80, 0x110000)))
-    assert "".join(re.findall(r"[a-z0-9]", everything, re.IGNORECASE)) == ASCII_FOLDS
-
-
 @pytest.mark.parametrize("text", [
     "Shanghai's Pudong New Area and the city-wide plan", "Jing'an, Jingan and Jing An; Lin-gang or Lingang",
     "\u017fhanghai", "\u212aorea", "caf\u00e9 Shanghai\u00e9 Pudong \u00a5 the city's districts", "_China x-Shanghai",
