@@ -1,6 +1,6 @@
 """The dashboard at scale: page and query times over warehouses of 10^5 to 10^7 facts.
 
-    python -m benchmarks.dashboard [--sizes 100000 1000000 10000000] [--runs 5]
+    python -m benchmarks.dashboard [--sizes 100000 1000000 10000000] [--runs 5] [--reuse DIR]
 
 Facts are generated directly in DuckDB (no extraction), spread over every
 indicator, place and the years 2010-2025, one article per ten facts. For each
@@ -8,11 +8,17 @@ size it times, in a fresh process: every page rendered server-side through
 AppTest (median of --runs after a warm-up; "cold" clears the query cache
 before each run, "warm" does not), every query a page runs, and the process's
 peak RSS. Prints a markdown table.
+
+--reuse DIR keeps each generated warehouse in DIR/<size>/ and uses it again on
+the next run, as long as it was made from the same schema and build SQL (a
+stamp file records their hash); otherwise it is generated afresh.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import shutil
 import os
 import statistics
 import subprocess
@@ -121,16 +127,37 @@ def measure(db: Path, runs: int) -> dict:
     return result
 
 
-def run_size(facts: int, runs: int) -> dict:
+def _stamp() -> str:
+    """What a generated warehouse depends on: the schema, the build SQL and the fill."""
+    from etl import warehouse
+
+    text = "\n".join([warehouse.SCHEMA, warehouse.CORRECTED_FACTS, warehouse.CURRENT_FACTS, FILL])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _generated(directory: Path, facts: int) -> tuple[Path, float]:
+    """The warehouse of `facts` facts in `directory`, reused when its stamp matches; seconds spent making it."""
+    db, stamp = directory / "warehouse.duckdb", directory / "stamp"
+    if db.exists() and stamp.exists() and stamp.read_text() == _stamp():
+        return db, float("nan")
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    start = time.perf_counter()
+    make_warehouse(directory, facts)
+    made = time.perf_counter() - start
+    stamp.write_text(_stamp())
+    return db, made
+
+
+def run_size(facts: int, runs: int, reuse: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        db = make_warehouse(Path(tmp), facts)
-        made = time.perf_counter() - start
-        size_mb = sum(p.stat().st_size for p in Path(tmp).rglob("*.duckdb")) / 1e6
+        directory = (reuse / str(facts)) if reuse else Path(tmp) / "wh"
+        db, made = _generated(directory, facts)
+        size_mb = sum(p.stat().st_size for p in directory.rglob("*.duckdb") if not p.is_symlink()) / 1e6
         out = subprocess.run([sys.executable, "-m", "benchmarks.dashboard", "--measure", str(db), "--runs", str(runs)],
                              cwd=ROOT, capture_output=True, text=True, check=True)
         measured = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"facts": facts, "generate_s": made, "warehouse_mb": size_mb, **measured}
+    return {"facts": facts, "generate_s": made, "warehouse_mb": size_mb, "load_avg": os.getloadavg(), **measured}
 
 
 def table(results: list[dict]) -> str:
@@ -146,6 +173,8 @@ def table(results: list[dict]) -> str:
     lines.append("| process peak RSS (MB) | " + " | ".join(f"{r['peak_rss_mb']:.0f}" for r in results) + " |")
     lines.append("| warehouse file (MB) | " + " | ".join(f"{r['warehouse_mb']:.0f}" for r in results) + " |")
     lines.append("| generate warehouse (s) | " + " | ".join(f"{r['generate_s']:.1f}" for r in results) + " |")
+    lines.append("| load average after (1/5/15 min) | "
+                 + " | ".join("/".join(f"{x:.1f}" for x in r["load_avg"]) for r in results) + " |")
     return "\n".join(lines)
 
 
@@ -153,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--reuse", type=Path, help="keep generated warehouses here and reuse them")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -160,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = []
     for size in args.sizes:
-        results.append(run_size(size, args.runs))
+        results.append(run_size(size, args.runs, args.reuse))
         print(f"measured {size:,} facts", file=sys.stderr)
     print(table(results))
     return 0
