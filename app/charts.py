@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import html
-import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -40,34 +39,93 @@ def district_tiles() -> pd.DataFrame:
 
 
 def _wrapped(text: str, width: int = 70) -> str:
-    """Article text for a tooltip: escaped (Plotly renders tags), wrapped, at most four lines."""
-    lines = textwrap.wrap(html.escape(text or ""), width)
+    """Article text for a tooltip: escaped (Plotly renders tags), wrapped, at most four lines.
+
+    A plain greedy wrap on spaces (words longer than a line are cut): `textwrap` costs
+    ~30 µs a call, which is most of a chart's time at thousands of points.
+    """
+    escaped = html.escape(text or "")
+    if len(escaped) <= width and "\n" not in escaped:
+        return escaped
+    lines: list[str] = []
+    line = ""
+    for word in escaped.split():
+        while len(word) > width:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if not line:
+            line = word
+        elif len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+        if len(lines) > 4:
+            break
+    if line:
+        lines.append(line)
     return "<br>".join(lines[:4]) + (" …" if len(lines) > 4 else "")
+
+
+def _column(frame: pd.DataFrame, name: str, default=None) -> list:
+    """A column as Python objects (iterating Arrow-backed columns row by row is slow), NaN/NaT as None."""
+    if name not in frame:
+        return [default] * len(frame)
+    column = frame[name]
+    return [None if v is None or v != v else v for v in column.astype(object).tolist()]
+
+
+def _dates(frame: pd.DataFrame, name: str) -> list:
+    if name not in frame:
+        return [None] * len(frame)
+    return _column(pd.DataFrame({name: pd.to_datetime(frame[name]).dt.strftime("%Y-%m-%d")}), name)
 
 
 def _hover(frame: pd.DataFrame) -> list[str]:
     """Tooltip per point: the figure, and where it comes from (title, date, outlet, sentence)."""
     lines = []
-    for row in frame.itertuples():
-        sources = getattr(row, "sources", 1)
-        change = fmt.yoy(row.yoy_pct)
-        published = row.published.date().isoformat() if pd.notna(getattr(row, "published", None)) else "date not stated"
-        outlet = row.outlet if isinstance(getattr(row, "outlet", None), str) else "outlet unknown"
+    columns = zip(_column(frame, "geo"), _column(frame, "period_label"), _column(frame, "value"),
+                  _column(frame, "unit"), _column(frame, "qualifier"), _column(frame, "yoy_pct"),
+                  _column(frame, "title"), _dates(frame, "published"), _column(frame, "outlet"),
+                  _column(frame, "sources", 1), _column(frame, "conflict", False), _column(frame, "sentence"))
+    for geo, period, value, unit, qualifier, yoy_pct, title, published, outlet, sources, conflict, sentence in columns:
+        sources = 1 if sources is None else int(sources)
+        change = fmt.yoy(yoy_pct)
+        published = published or "date not stated"
+        outlet = outlet if isinstance(outlet, str) else "outlet unknown"
         lines.append(
-            f"<b>{html.escape(row.geo)}</b> · {html.escape(row.period_label)}<br>"
-            f"<b>{fmt.figure(row.value, row.unit, row.qualifier)}</b>" + (f" ({change})" if change else "")
-            + f" · {fmt.QUALIFIER_WORDS.get(row.qualifier, row.qualifier)}"
-            + f"<br><i>{_wrapped(row.title, 80)}</i><br>{published}, {html.escape(outlet)}"
+            f"<b>{html.escape(geo)}</b> · {html.escape(period)}<br>"
+            f"<b>{fmt.figure(value, unit, qualifier)}</b>" + (f" ({change})" if change else "")
+            + f" · {fmt.QUALIFIER_WORDS.get(qualifier, qualifier)}"
+            + f"<br><i>{_wrapped(title, 80)}</i><br>{published}, {html.escape(outlet)}"
             + (f" · and {sources - 1} more source{'s' if sources > 2 else ''}" if sources > 1 else "")
-            + ("<br><b>sources disagree on this period</b>" if getattr(row, "conflict", False) else "")
-            + f"<br>“{_wrapped(row.sentence)}”")
+            + ("<br><b>sources disagree on this period</b>" if conflict else "")
+            + f"<br>“{_wrapped(sentence)}”")
     return lines
 
 
-def _layout(fig: go.Figure, y_title: str, height: int = 460) -> go.Figure:
-    fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=30, b=10), hovermode="closest",
-                      legend=dict(orientation="h", y=-0.18), yaxis_title=y_title, clickmode="event+select")
-    return fig
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain dicts, without Plotly's per-property validation.
+
+    Validating a figure of a few thousand points costs ~100 ms per chart; the dicts
+    here are fixed shapes (tests check that Plotly accepts them: `validated`).
+    Streamlit serializes the figure as it is.
+    """
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+
+
+def validated(fig: go.Figure) -> go.Figure:
+    """The same figure passed through Plotly's validation (raises on any invalid property)."""
+    return go.Figure(fig.to_dict())
+
+
+def _layout(y_title: str, height: int = 460, **extra) -> dict:
+    return {"font": FONT, "height": height, "margin": dict(l=10, r=10, t=30, b=10), "hovermode": "closest",
+            "legend": dict(orientation="h", y=-0.18), "yaxis": {"title": {"text": y_title}},
+            "clickmode": "event+select", **extra}
 
 
 def is_series_point(frame: pd.DataFrame) -> pd.Series:
@@ -78,39 +136,45 @@ def is_series_point(frame: pd.DataFrame) -> pd.Series:
 
 def by_year(observations: pd.DataFrame, unit: str) -> go.Figure:
     """An indicator over time, one colour per place."""
-    fig = go.Figure()
+    traces = []
     series_mask = is_series_point(observations)
-    for geo in [p for p in PLACE_ORDER if p in set(observations["geo"])]:
+    present = set(_column(observations, "geo"))
+    for geo in [p for p in PLACE_ORDER if p in present]:
         color = PLACE_COLORS[geo]
         mine = observations[observations["geo"] == geo]
         for is_series, part in ((True, mine[series_mask[mine.index]]), (False, mine[~series_mask[mine.index]])):
             if part.empty:
                 continue
-            part = part.sort_values("year")
-            fig.add_trace(go.Scatter(
-                x=part["year"], y=part["value"], name=geo if is_series else f"{geo} (part year / event)",
-                mode="lines+markers" if is_series else "markers+text",
-                text=None if is_series else part["period_label"], textposition="top center",
-                line=dict(color=color, width=3), legendgroup=geo,
-                marker=dict(color=color, size=14, symbol=[QUALIFIER_SYMBOLS.get(q, "circle") for q in part["qualifier"]],
-                            line=dict(width=2, color="white" if is_series else color)),
-                opacity=1 if is_series else 0.8,
-                customdata=part[["article", "fact_id"]].to_numpy(),
-                hovertext=_hover(part), hoverinfo="text"))
-    fig.update_xaxes(dtick=1, tickformat="d", title="year")
-    return _layout(fig, fmt.UNIT_WORDS.get(unit, unit))
+            part = part.sort_values("year", kind="stable")
+            traces.append({
+                "type": "scatter", "x": _column(part, "year"), "y": _column(part, "value"),
+                "name": geo if is_series else f"{geo} (part year / event)",
+                "mode": "lines+markers" if is_series else "markers+text",
+                **({} if is_series else {"text": _column(part, "period_label")}), "textposition": "top center",
+                "line": dict(color=color, width=3), "legendgroup": geo,
+                "marker": dict(color=color, size=14,
+                               symbol=[QUALIFIER_SYMBOLS.get(q, "circle") for q in _column(part, "qualifier")],
+                               line=dict(width=2, color="white" if is_series else color)),
+                "opacity": 1 if is_series else 0.8,
+                "customdata": [list(pair) for pair in zip(_column(part, "article"), _column(part, "fact_id"))],
+                "hovertext": _hover(part), "hoverinfo": "text"})
+    return _figure(traces, _layout(fmt.UNIT_WORDS.get(unit, unit),
+                                   xaxis={"dtick": 1, "tickformat": "d", "title": {"text": "year"}}))
 
 
 def by_district(latest: pd.DataFrame, unit: str) -> go.Figure:
     """Districts compared: the latest figure of each within the chosen years."""
-    frame = latest.sort_values("value", ascending=True)
-    fig = go.Figure(go.Bar(
-        x=frame["value"], y=frame["geo"], orientation="h",
-        marker_color=[PLACE_COLORS.get(g, "#888") for g in frame["geo"]],
-        text=[f"{fmt.figure(v, unit, q)} · {p}" for v, q, p in zip(frame["value"], frame["qualifier"], frame["period_label"])],
-        textposition="auto", customdata=frame[["article", "fact_id"]].to_numpy(),
-        hovertext=_hover(frame), hoverinfo="text"))
-    return _layout(fig, "", height=max(320, 48 * len(frame) + 80)).update_xaxes(title=fmt.UNIT_WORDS.get(unit, unit))
+    frame = latest.sort_values("value", ascending=True, kind="stable")
+    values, qualifiers, periods = _column(frame, "value"), _column(frame, "qualifier"), _column(frame, "period_label")
+    geos = _column(frame, "geo")
+    trace = {"type": "bar", "x": values, "y": geos, "orientation": "h",
+             "marker": {"color": [PLACE_COLORS.get(g, "#888") for g in geos]},
+             "text": [f"{fmt.figure(v, unit, q)} · {p}" for v, q, p in zip(values, qualifiers, periods)],
+             "textposition": "auto",
+             "customdata": [list(pair) for pair in zip(_column(frame, "article"), _column(frame, "fact_id"))],
+             "hovertext": _hover(frame), "hoverinfo": "text"}
+    return _figure([trace], _layout("", height=max(320, 48 * len(frame) + 80),
+                                    xaxis={"title": {"text": fmt.UNIT_WORDS.get(unit, unit)}}))
 
 
 def district_map(latest: pd.DataFrame, unit: str) -> go.Figure:
@@ -123,25 +187,30 @@ def district_map(latest: pd.DataFrame, unit: str) -> go.Figure:
     tiles = district_tiles().merge(latest, left_on="district", right_on="geo", how="left")
     has = tiles["value"].notna()
     top = float(tiles.loc[has, "value"].max()) if has.any() else 1.0
-    fig = go.Figure()
+    traces = []
     for with_figure, part in ((False, tiles[~has]), (True, tiles[has])):
         if part.empty:
             continue
-        fig.add_trace(go.Scatter(
-            x=part["col"], y=-part["row"], mode="markers+text", textposition="middle center",
-            text=[f"<b>{d}</b><br>{fmt.figure(v, unit, q)}" if with_figure else f"<b>{d}</b>"
-                  for d, v, q in zip(part["district"], part["value"], part["qualifier"])],
-            textfont=dict(size=13, color=["white" if with_figure and v > top * 0.55 else "#222"
-                                          for v in part["value"]]),
-            marker=dict(symbol="square", size=92, line=dict(width=2, color="white"),
-                        color=part["value"] if with_figure else "#d9d9d9",
-                        colorscale="Blues" if with_figure else None, cmin=0 if with_figure else None,
-                        cmax=top if with_figure else None, showscale=with_figure,
-                        colorbar=dict(title=fmt.UNIT_WORDS.get(unit, unit)) if with_figure else None),
-            customdata=part[["article", "fact_id"]].to_numpy() if with_figure else None, hoverinfo="text",
-            hovertext=[f"{d}: {fmt.figure(v, unit, q)} ({p})" if with_figure else f"{d}: no figure in view"
-                       for d, v, q, p in zip(part["district"], part["value"], part["qualifier"],
-                                             part["period_label"])]))
-    fig.update_xaxes(visible=False, range=[-0.6, 4.6])
-    fig.update_yaxes(visible=False, range=[-5.6, 0.6], scaleanchor="x", scaleratio=1)
-    return _layout(fig, "", height=640).update_layout(showlegend=False, plot_bgcolor="rgba(0,0,0,0)")
+        districts, values = _column(part, "district"), _column(part, "value")
+        qualifiers, periods = _column(part, "qualifier"), _column(part, "period_label")
+        marker = {"symbol": "square", "size": 92, "line": dict(width=2, color="white"),
+                  "color": values if with_figure else "#d9d9d9", "showscale": with_figure}
+        if with_figure:
+            marker.update(colorscale="Blues", cmin=0, cmax=top,
+                          colorbar={"title": {"text": fmt.UNIT_WORDS.get(unit, unit)}})
+        trace = {
+            "type": "scatter", "x": _column(part, "col"), "y": [-r for r in _column(part, "row")],
+            "mode": "markers+text", "textposition": "middle center",
+            "text": [f"<b>{d}</b><br>{fmt.figure(v, unit, q)}" if with_figure else f"<b>{d}</b>"
+                     for d, v, q in zip(districts, values, qualifiers)],
+            "textfont": dict(size=13, color=["white" if with_figure and v > top * 0.55 else "#222" for v in values]),
+            "marker": marker, "hoverinfo": "text",
+            "hovertext": [f"{d}: {fmt.figure(v, unit, q)} ({p})" if with_figure else f"{d}: no figure in view"
+                          for d, v, q, p in zip(districts, values, qualifiers, periods)]}
+        if with_figure:
+            trace["customdata"] = [list(pair) for pair in zip(_column(part, "article"), _column(part, "fact_id"))]
+        traces.append(trace)
+    return _figure(traces, _layout("", height=640, showlegend=False, plot_bgcolor="rgba(0,0,0,0)",
+                                   xaxis={"visible": False, "range": [-0.6, 4.6]},
+                                   yaxis={"visible": False, "range": [-5.6, 0.6], "scaleanchor": "x",
+                                          "scaleratio": 1}))

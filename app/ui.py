@@ -46,9 +46,11 @@ def provenance(row) -> None:
 
 
 def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    # .tolist() first: iterating Arrow-backed string columns value by value is slow
     shown = pd.DataFrame({
         "Indicator": frame["label"], "Figure": [fmt.figure(v, u, q) for v, u, q in
-                                                zip(frame["value"], frame["unit"], frame["qualifier"])],
+                                                zip(frame["value"].tolist(), frame["unit"].tolist(),
+                                                    frame["qualifier"].tolist())],
         "Place": frame["geo"], "Period": frame["period_label"], "YoY": frame["yoy_pct"].map(fmt.yoy),
         "Qualifier": frame["qualifier"].map(fmt.QUALIFIER_WORDS), "Source": frame["title"],
         "Date": frame["published"], "Sentence": frame["sentence"],
