@@ -14,10 +14,14 @@ from app.queries import ViewFilter, Warehouse
 
 DEFAULT_INDICATOR = "fdi_actual_usd"
 ALL_SOURCES = ""
+ARTICLE_CHOICES_MAX = 2_000
+"""Up to this many articles the source filter is a list to choose from; above it, a box
+for the article id (a list of a million articles would be sent to the browser on every
+rerun)."""
 
 
 def _notes_for_invalid(url: dict[str, list[str]], labels: dict[str, str], places: list[str],
-                       articles: list[str], years: tuple[int, int]) -> list[str]:
+                       is_article, years: tuple[int, int]) -> list[str]:
     notes = []
     for value in url.get("indicator", []):
         if value not in labels and value not in labels.values():
@@ -26,7 +30,7 @@ def _notes_for_invalid(url: dict[str, list[str]], labels: dict[str, str], places
         if value not in places:
             notes.append(f"place {value[:60]!r} is not China, Shanghai or a district")
     for value in url.get("article", []):
-        if value and value not in articles:
+        if value and not is_article(value):
             notes.append(f"source {value[:60]!r} is not an article in the warehouse")
     raw_years = url.get("years", [])
     if raw_years:
@@ -50,12 +54,19 @@ def sidebar(wh: Warehouse) -> ViewFilter:
     labels = dict(zip(indicator_rows["key"], indicator_rows["label"]))
     keys_by_label = {label: key for key, label in labels.items()}
     place_names = queries.places(wh)["name"].tolist()
-    article_rows = queries.article_list(wh)
-    titles = dict(zip(article_rows["id"], article_rows["title"]))
+    few_articles = queries.article_count(wh) <= ARTICLE_CHOICES_MAX
+    titles: dict[str, str] = {}
+    if few_articles:
+        article_rows = queries.article_list(wh, ARTICLE_CHOICES_MAX)
+        titles = dict(zip(article_rows["id"].tolist(), article_rows["title"].tolist()))
     bounds = queries.year_bounds(wh) or (2000, 2030)
 
+    def is_article(value: str) -> bool:
+        # With many articles the id box itself says when an id is unknown (below).
+        return value in titles if few_articles else True
+
     url = {key: st.query_params.get_all(key) for key in ("indicator", "places", "article", "years")}
-    notes = _notes_for_invalid(url, labels, place_names, list(titles), bounds)
+    notes = _notes_for_invalid(url, labels, place_names, is_article, bounds)
     if notes:
         st.session_state["ignored_url_values"] = notes
     if "indicator" not in st.session_state and url["indicator"] and url["indicator"][0] in labels:
@@ -74,10 +85,20 @@ def sidebar(wh: Warehouse) -> ViewFilter:
         chosen_places = st.multiselect(
             "Places", place_names, default=[], key="places", bind="query-params",
             placeholder="All places", help="China, Shanghai, or districts. Empty shows every place.")
-        article = st.selectbox("Source (article id)", [ALL_SOURCES, *titles], key="article", bind="query-params",
-                               help="Empty shows figures from every article.")
-        if article:
-            st.caption(titles[article])
+        if few_articles:
+            article = st.selectbox("Source (article id)", [ALL_SOURCES, *titles], key="article",
+                                   bind="query-params", help="Empty shows figures from every article.")
+            title = titles.get(article) if article else None
+        else:
+            typed = st.text_input("Source (article id)", key="article", bind="query-params", max_chars=200,
+                                  help="An article id (see By source); empty shows figures from every article.")
+            article = typed.strip()
+            title = queries.article_title(wh, article) if article else None
+            if article and title is None:
+                st.warning(f"No article {article[:60]!r} in the warehouse; showing every source.", icon="⚠️")
+                article = ALL_SOURCES
+        if title:
+            st.caption(title)
         for note in st.session_state.get("ignored_url_values", []):
             st.warning(f"Ignored from the link: {note}.", icon="⚠️")
     return ViewFilter(keys_by_label[label], int(year_from), int(year_to), tuple(chosen_places), article or None)

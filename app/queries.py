@@ -172,9 +172,30 @@ def year_bounds(wh: Warehouse) -> tuple[int, int] | None:
 
 
 @_cached
-def article_list(wh: Warehouse) -> pd.DataFrame:
+def has_table(wh: Warehouse, name: str) -> bool:
+    """Whether the served build has a table (builds made before it was added do not)."""
+    frame = _frame(wh, "SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+                   [name])
+    return bool(frame.loc[0, "n"])
+
+
+@_cached
+def article_count(wh: Warehouse) -> int:
+    return int(_frame(wh, "SELECT count(*) AS n FROM articles").loc[0, "n"])
+
+
+@_cached
+def article_list(wh: Warehouse, limit: int = TABLE_ROW_LIMIT) -> pd.DataFrame:
+    """The newest `limit` articles (a page never lists millions of rows)."""
     return _frame(wh, "SELECT id, title, published, date_status, outlet, year FROM articles "
-                      "ORDER BY published DESC NULLS LAST, id")
+                      "ORDER BY published DESC NULLS LAST, id LIMIT ?", [limit])
+
+
+@_cached
+def article_title(wh: Warehouse, article_id: str) -> str | None:
+    """The article's title, or None when there is no such article."""
+    frame = _frame(wh, "SELECT title FROM articles WHERE id = ?", [article_id])
+    return None if frame.empty else str(frame.loc[0, "title"])
 
 
 @_cached
@@ -222,37 +243,58 @@ def observations(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
     return _frame(wh, OBSERVATIONS.format(where=where), [*params, CHART_POINT_LIMIT])
 
 
-# The most recent figure first: by the period's end, then full years before part
-# years, then the later article; fact_id settles any tie so the choice is stable.
-_RECENCY = ("strftime(coalesce(period_end, period_start, make_date(year, 12, 31)), '%Y-%m-%d') "
-            "|| CAST(full_year AS INTEGER) || coalesce(strftime(published, '%Y-%m-%d'), '0000') || fact_id")
+# The most recent figure first (see warehouse.RECENCY).
+_RECENCY = warehouse.RECENCY
+
+
+def _precomputed_latest(wh: Warehouse, view: ViewFilter) -> bool:
+    """Whether the build's `latest_figures` answers "latest" for this view: every source
+    and years that cover every fact's year (it holds the latest of each indicator and
+    place over all of them; facts without a year never pass a year filter)."""
+    bounds = year_bounds(wh)
+    return (view.article is None and view.year_from is not None and view.year_to is not None
+            and (bounds is None or (view.year_from <= bounds[0] and view.year_to >= bounds[1]))
+            and has_table(wh, "latest_figures"))
 
 
 @_cached
-def latest(wh: Warehouse, view: ViewFilter, tier: str | None) -> pd.DataFrame:
-    """The most recent observation of every indicator (of `tier`) for each place in view."""
+def latest(wh: Warehouse, view: ViewFilter, tier: str | None, precomputed: bool = True) -> pd.DataFrame:
+    """The most recent observation of every indicator (of `tier`) for each place in view.
+
+    Under every source and all years it is read from the build's `latest_figures`
+    table; other views choose among their facts here, the same way."""
     where, params = view.where(with_indicator=False)
     tier_clause = "AND tier = ?" if tier else ""
+    params = [*params, *([tier] if tier else [])]
+    if precomputed and _precomputed_latest(wh, view):
+        return _frame(wh, f"SELECT {FACT_COLUMNS}, tier FROM latest_figures WHERE {where} {tier_clause} "
+                          "ORDER BY tier DESC, indicator, geo", params)
     return _frame(wh, f"""
         SELECT {FACT_COLUMNS}, tier
-        FROM facts_current WHERE fact_id IN (
+        FROM facts_current WHERE {where} {tier_clause} AND fact_id IN (
             SELECT arg_max(fact_id, {_RECENCY}) FROM facts_current
             WHERE {where} {tier_clause} AND value IS NOT NULL GROUP BY indicator, geo)
-        ORDER BY tier DESC, indicator, geo""", [*params, *([tier] if tier else [])])
+        ORDER BY tier DESC, indicator, geo""", params + params)
+
+
+_DISTRICT_COLUMNS = """geo, value, unit, label, year, period_label, qualifier, yoy_pct,
+    article, title, published, outlet, fact_id, sentence, figure_text"""
 
 
 @_cached
-def district_latest(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
+def district_latest(wh: Warehouse, view: ViewFilter, precomputed: bool = True) -> pd.DataFrame:
     """Per district, the latest observation of the indicator within the view's years."""
     where, params = view.where()
+    if precomputed and _precomputed_latest(wh, view):
+        return _frame(wh, f"SELECT {_DISTRICT_COLUMNS} FROM latest_figures WHERE {where} "
+                          "AND geo_level = 'district' ORDER BY value DESC, geo", params)
     return _frame(wh, f"""
-        SELECT geo, value, unit, label, year, period_label, qualifier, yoy_pct,
-               article, title, published, outlet, fact_id, sentence, figure_text
-        FROM facts_current WHERE fact_id IN (
+        SELECT {_DISTRICT_COLUMNS}
+        FROM facts_current WHERE {where} AND fact_id IN (
             SELECT arg_max(fact_id, {_RECENCY}) FROM facts_current
             WHERE {where} AND value IS NOT NULL
               AND geo IN (SELECT name FROM places WHERE level = 'district') GROUP BY geo)
-        ORDER BY value DESC""", params)
+        ORDER BY value DESC, geo""", params + params)
 
 
 @_cached
@@ -260,9 +302,24 @@ def article(wh: Warehouse, article_id: str) -> pd.DataFrame:
     return _frame(wh, "SELECT * FROM articles WHERE id = ?", [article_id])
 
 
+_ARTICLE_FACT_COLUMNS = """fact_id, indicator, label, value, unit, original_value, original_unit, geo, area,
+    counterpart, year, {period_label} AS period_label, period_start, period_end, qualifier, yoy_pct, sentence,
+    char_start, char_end, value_note"""
+
+
 @_cached
 def article_facts(wh: Warehouse, article_id: str) -> pd.DataFrame:
-    """Every fact of one article as extracted, with its correction state (rejected ones too)."""
+    """Every fact of one article, corrections applied, with its correction state; rejected
+    ones too, as extracted (from the build's small `facts_rejected`, never the raw `facts`)."""
+    if has_table(wh, "facts_rejected"):
+        return _frame(wh, f"""
+            SELECT {_ARTICLE_FACT_COLUMNS.format(period_label="period_label")}, FALSE AS rejected, corrected
+            FROM facts_current WHERE article = ?
+            UNION ALL
+            SELECT {_ARTICLE_FACT_COLUMNS.format(period_label="CAST(NULL AS VARCHAR)")}, TRUE AS rejected,
+                   FALSE AS corrected
+            FROM facts_rejected WHERE article = ?
+            ORDER BY char_start, fact_id""", [article_id, article_id])
     return _frame(wh, """
         SELECT f.fact_id, f.indicator, i.label, coalesce(c.value, f.value) AS value, f.unit, f.original_value,
                f.original_unit, coalesce(c.geo, f.geo) AS geo, f.area, f.counterpart,

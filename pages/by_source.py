@@ -16,8 +16,11 @@ view = filters.current()
 
 if not view.article:
     ui.empty("Choose an article under Source in the sidebar, or select one below.")
-    ui.linked_table(queries.article_list(wh), "article-list", "No articles yet: add some on Add articles.",
-                    article_column="id")
+    articles = queries.article_list(wh)
+    if queries.article_count(wh) > len(articles):
+        st.caption(f"The newest {len(articles):,} of {queries.article_count(wh):,} articles; give an article id "
+                   "under Source in the sidebar to open any other.")
+    ui.linked_table(articles, "article-list", "No articles yet: add some on Add articles.", article_column="id")
     st.stop()
 
 article = queries.article(wh, view.article).iloc[0]
