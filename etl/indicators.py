@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from etl.numbers import Figure, lowered
+from etl.numbers import Figure, lower_case_source, lowered
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 UNIT_KIND = {"USD": "money", "sqm": "area", "count": "count", "batches": "count"}
@@ -35,35 +35,6 @@ class Indicator:
 # is also compiled case-sensitive, lower-cased, and searched in the lower-cased
 # text (`numbers.lowered`): the same matches, 2-3 times faster. When the text
 # or the cue cannot be lower-cased so, the case-insensitive cue is searched.
-def _lower_case_source(source: str) -> str | None:
-    """A case-insensitive regex rewritten to match the same in lower-cased text, case-sensitively.
-
-    Letters are lower-cased except in escapes and group names; None when the
-    regex has inline flags, a non-ASCII letter or an escape that may spell a letter.
-    """
-    out, i = [], 0
-    while i < len(source):
-        c = source[i]
-        if c == "\\":
-            if source[i + 1:i + 2].isalnum() and source[i + 1] not in "wWdDsSbBAZ":
-                return None  # \x41, \u0041, \N{...}, \101 may spell a letter; \1 compares case-insensitively
-            out.append(source[i:i + 2])
-            i += 2
-            continue
-        if source.startswith("(?P<", i) or source.startswith("(?P=", i):
-            close = source.index(">" if source[i + 3] == "<" else ")", i)
-            out.append(source[i:close + 1])
-            i = close + 1
-            continue
-        if source.startswith("(?", i) and source[i + 2:i + 3].isalpha():
-            return None
-        if not c.isascii() and (c.lower() != c or c.upper() != c):
-            return None
-        out.append(c.lower())
-        i += 1
-    return "".join(out)
-
-
 @dataclass(frozen=True)
 class Cue:
     pattern: re.Pattern            # case-insensitive, as written
@@ -71,7 +42,7 @@ class Cue:
 
     @classmethod
     def compile(cls, source: str) -> "Cue":
-        lower_source = _lower_case_source(source)
+        lower_source = lower_case_source(source)
         return cls(re.compile(source, re.IGNORECASE),
                    re.compile(lower_source) if lower_source is not None else None)
 

@@ -49,6 +49,35 @@ def lowered(text: str) -> str | None:
     return lower
 
 
+def lower_case_source(source: str) -> str | None:
+    """A case-insensitive regex rewritten to match the same in lower-cased text, case-sensitively.
+
+    Letters are lower-cased except in escapes and group names; None when the
+    regex has inline flags, a non-ASCII letter or an escape that may spell a letter.
+    """
+    out, i = [], 0
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            if source[i + 1:i + 2].isalnum() and source[i + 1] not in "wWdDsSbBAZ":
+                return None  # \x41, \u0041, \N{...}, \101 may spell a letter; \1 compares case-insensitively
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        if source.startswith("(?P<", i) or source.startswith("(?P=", i):
+            close = source.index(">" if source[i + 3] == "<" else ")", i)
+            out.append(source[i:close + 1])
+            i = close + 1
+            continue
+        if source.startswith("(?", i) and source[i + 2:i + 3].isalpha():
+            return None
+        if not c.isascii() and (c.lower() != c or c.upper() != c):
+            return None
+        out.append(c.lower())
+        i += 1
+    return "".join(out)
+
+
 _UNITS = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,

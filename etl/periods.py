@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from etl.numbers import lower_case_source, lowered
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -53,8 +55,24 @@ _COMPARISON = re.compile(
 )
 
 
-def _blank_comparisons(text: str) -> str:
-    return _COMPARISON.sub(lambda m: " " * len(m.group(0)), text)
+def _lower_case(pattern: re.Pattern) -> re.Pattern:
+    """`pattern` (case-insensitive) for lower-cased text: the same matches, found faster.
+
+    Every use of a match here reads positions, numbers and lower-cased words
+    only, so a match in the lower-cased sentence serves as well.
+    """
+    return re.compile(lower_case_source(pattern.pattern), pattern.flags & ~re.IGNORECASE)
+
+
+_COMPARISON_LOWER = _lower_case(_COMPARISON)
+
+
+def _blanks(m: re.Match) -> str:
+    return " " * len(m.group(0))
+
+
+def _blank_comparisons(text: str, lower: bool = False) -> str:
+    return (_COMPARISON_LOWER if lower else _COMPARISON).sub(_blanks, text)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -160,7 +178,9 @@ _PATTERNS = [
     (("this year",), r"\b(?P<rel>this)\s+year\b", _year_to_date),
 ]
 _COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, p, f in _PATTERNS]
+_COMPILED_LOWER = [(_lower_case(p), f) for p, f in _COMPILED]
 _ANY_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE | re.ASCII)
+_ANY_MONTH_LOWER = _lower_case(_ANY_MONTH)
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -211,13 +231,18 @@ def find_period(sentence: str, ref: Reference) -> Period | None:
     has_year = _ANY_YEAR.search(sentence) is not None
     if has_year:
         enabled |= _YEAR_MASK
-    text = _blank_comparisons(sentence) if has_year or "year" in lower else sentence
-    if _ANY_MONTH.search(text):
+    # The patterns search the lower-cased sentence when it can stand for the sentence.
+    lower_text = lowered(sentence)
+    compiled = _COMPILED if lower_text is None else _COMPILED_LOWER
+    text = sentence if lower_text is None else lower_text
+    if has_year or "year" in lower:
+        text = _blank_comparisons(text, lower=lower_text is not None)
+    if (_ANY_MONTH if lower_text is None else _ANY_MONTH_LOWER).search(text):
         enabled |= _MONTH_MASK
     i = 0
     while enabled:
         if enabled & 1:
-            pattern, resolve = _COMPILED[i]
+            pattern, resolve = compiled[i]
             m = pattern.search(text)
             if m:
                 groups = m.groupdict()
@@ -240,6 +265,7 @@ _EVENT_DAY = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _FUTURE = re.compile(r"\b(?:will|is\s+scheduled|are\s+scheduled|is\s+set|to\s+be\s+held|upcoming|is\s+slated)\b", re.IGNORECASE | re.ASCII)
+_EVENT_DAY_LOWER, _FUTURE_LOWER = _lower_case(_EVENT_DAY), _lower_case(_FUTURE)
 
 
 def find_event_date(sentence: str, ref: Reference) -> date | None:
@@ -248,11 +274,17 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     A bare weekday is the one on or before the publication date, or on or after
     it when the sentence speaks of the event in the future tense.
     """
-    lower = sentence.lower()
+    lower = lowered(sentence)
+    if lower is None:
+        lower, event_day, any_month, future = sentence.lower(), _EVENT_DAY, _ANY_MONTH, _FUTURE
+        text = sentence
+    else:
+        event_day, any_month, future = _EVENT_DAY_LOWER, _ANY_MONTH_LOWER, _FUTURE_LOWER
+        text = lower
     if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
-            or _ANY_MONTH.search(sentence)):
+            or any_month.search(text)):
         return None
-    m = _EVENT_DAY.search(sentence)
+    m = event_day.search(text)
     if not m:
         return None
     if m.group("rel"):
@@ -262,7 +294,7 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
         if ref.published is None:
             return None
         target = _WEEKDAYS[m.group("wd").lower()]
-        if _FUTURE.search(sentence):
+        if future.search(text):
             return ref.published + timedelta(days=(target - ref.published.weekday()) % 7)
         return ref.published - timedelta(days=(ref.published.weekday() - target) % 7)
     month = MONTHS[(m.group("m1") or m.group("m2")).lower().rstrip(".")]

@@ -318,7 +318,7 @@ def test_every_cue_finds_in_lower_cased_text_what_it_finds_case_insensitively(te
 
 
 def test_lower_case_source_keeps_escapes_and_group_names_and_refuses_inline_flags():
-    from etl.indicators import _lower_case_source
+    from etl.numbers import lower_case_source as _lower_case_source
     assert _lower_case_source(r"(?P<Big>US)\W\S[A-Z]\.\bX") == r"(?P<Big>us)\W\S[a-z]\.\bx"
     assert _lower_case_source(r"\x41") is None and _lower_case_source(r"\u0041") is None
     assert _lower_case_source(r"(?P=Big)X") == r"(?P=Big)x"
