@@ -147,8 +147,7 @@ def build_info(wh: Warehouse) -> pd.DataFrame:
 
 @_cached
 def indicators(wh: Warehouse) -> pd.DataFrame:
-    return _frame(wh, "SELECT i.*, (SELECT count(*) FROM facts_current f WHERE f.indicator = i.key) AS facts "
-                      "FROM indicators i ORDER BY tier DESC, key")
+    return _frame(wh, "SELECT * FROM indicators ORDER BY tier DESC, key")
 
 
 def label_and_unit(wh: Warehouse, indicator: str) -> tuple[str, str]:
