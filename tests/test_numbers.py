@@ -222,3 +222,13 @@ def test_ascii_folds_lists_every_character_that_case_insensitive_matching_equate
 def test_figures_are_those_of_the_full_figure_regex(text):
     from etl.numbers import _FIGURE, _figure_matches
     assert [m.span() for m in _figure_matches(text)] == [m.span() for m in _FIGURE.finditer(text)]
+
+
+@pytest.mark.parametrize("sentence", [
+    "In 2023, Shanghai's FDI rose -- up 5%!", "  Tabs\tand\nlines _under_score  ", "caf\u00e9 \u00c9T\u00c9 \u0130stanbul",
+])
+def test_sentence_key_is_the_words_lower_cased_one_space_apart(sentence):
+    import re
+
+    from etl.extract import _sentence_key
+    assert _sentence_key(sentence) == re.sub(r"\W+", " ", sentence).strip().lower()
