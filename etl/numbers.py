@@ -78,6 +78,25 @@ def lower_case_source(source: str) -> str | None:
     return "".join(out)
 
 
+class CaselessPattern:
+    """A case-insensitive regex, searched case-sensitively in `lowered` text when it can be.
+
+    A match found in the lower-cased text has the same span, but its groups
+    read lower-cased: callers use only spans, digits and lower-cased words.
+    """
+
+    def __init__(self, pattern: re.Pattern):
+        source = lower_case_source(pattern.pattern)
+        self.pattern = pattern
+        self.lower_case = re.compile(source, pattern.flags & ~re.IGNORECASE) if source is not None else None
+
+    def search(self, text: str, lower: str | None) -> re.Match | None:
+        """Search `text`; `lower` is `lowered(text)`."""
+        if lower is not None and self.lower_case is not None:
+            return self.lower_case.search(lower)
+        return self.pattern.search(text)
+
+
 _UNITS = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -140,23 +159,23 @@ QUALIFIERS = {
                 "not more than", "a maximum of", "a maximum"],
 }
 _QUALIFIER_WORD = {w: q for q, words in QUALIFIERS.items() for w in words}
-_QUALIFIER_BEFORE = re.compile(
+_QUALIFIER_BEFORE = CaselessPattern(re.compile(
     r"\b(?:(?:just|only|well|slightly)\s+)?(?P<q>" + "|".join(re.escape(w) for w in sorted(_QUALIFIER_WORD, key=len, reverse=True))
     + r")\s+(?:a total of\s+|the\s+)?$",
     re.IGNORECASE | re.ASCII,
-)
+))
 _QUALIFIER_AFTER = re.compile(r"^(?:-plus\b|\+|\s+or more\b|\s+and above\b)", re.IGNORECASE | re.ASCII)
 # "no more than" must not read as "more than"; the longest phrase is tried first
 # by the alternation order above, and these negations flip the meaning.
 
 _MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December"
            r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec")
-_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE | re.ASCII)
+_MONTH_BEFORE = CaselessPattern(re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE | re.ASCII))
 _MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)
 _DURATION_AFTER = re.compile(
     r"^[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
     r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE | re.ASCII)
-_PERIOD_BEFORE = re.compile(r"\b(?:first|last|past|next|previous|initial)\s+$", re.IGNORECASE | re.ASCII)
+_PERIOD_BEFORE = CaselessPattern(re.compile(r"\b(?:first|last|past|next|previous|initial)\s+$", re.IGNORECASE | re.ASCII))
 _VERSION_NEAR = re.compile(r"^\s*(?:version|edition)\b", re.IGNORECASE | re.ASCII)
 _VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE | re.ASCII)
 _TIME_AFTER = re.compile(r"^(?::\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock))", re.IGNORECASE | re.ASCII)
@@ -213,9 +232,10 @@ def _currency(before: str | None, after: str | None) -> str | None:
     return "USD"
 
 
-def _kind(text: str, m: re.Match, value: float, currency: str | None) -> str:
+def _kind(text: str, lower: str | None, m: re.Match, value: float, currency: str | None) -> str:
     start, end = m.start(), m.end()
     after, before = text[end:end + 40], text[max(0, start - 30):start]
+    lower_before = lower[max(0, start - 30):start] if lower is not None else None
     num = m.group("num")
     if m.group("pct"):
         return "percent"
@@ -229,9 +249,9 @@ def _kind(text: str, m: re.Match, value: float, currency: str | None) -> str:
         return "time"
     if m.group("scale") is None and num.isdigit() and len(num) == 4 and 1900 <= value <= 2099:
         return "year"
-    if _MONTH_BEFORE.search(before) or _MONTH_AFTER.match(after):
+    if _MONTH_BEFORE.search(before, lower_before) or _MONTH_AFTER.match(after):
         return "date"
-    if _PERIOD_BEFORE.search(before) and re.match(r"^\s+(?:months?|quarters?|half)\b", after, re.I):
+    if _PERIOD_BEFORE.search(before, lower_before) and re.match(r"^\s+(?:months?|quarters?|half)\b", after, re.I):
         return "period"
     if _DURATION_AFTER.match(after):
         return "duration"
@@ -242,8 +262,9 @@ def _kind(text: str, m: re.Match, value: float, currency: str | None) -> str:
     return "count"
 
 
-def _qualifier(text: str, start: int, end: int) -> tuple[str, int]:
-    m = _QUALIFIER_BEFORE.search(text[max(0, start - 40):start])
+def _qualifier(text: str, lower: str | None, start: int, end: int) -> tuple[str, int]:
+    m = _QUALIFIER_BEFORE.search(text[max(0, start - 40):start],
+                                  lower[max(0, start - 40):start] if lower is not None else None)
     if m:
         word = m.group("q").lower()
         return _QUALIFIER_WORD[word], start - (len(text[max(0, start - 40):start]) - m.start())
@@ -260,9 +281,8 @@ def _is_equivalent(text: str, previous: Figure | None, start: int) -> bool:
                              text[previous.end:start], re.IGNORECASE | re.ASCII))
 
 
-def _figure_matches(text: str):
-    """What `_FIGURE.finditer(text)` yields, found faster."""
-    lower = lowered(text)
+def _figure_matches(text: str, lower: str | None):
+    """What `_FIGURE.finditer(text)` yields, found faster; `lower` is `lowered(text)`."""
     if lower is None:
         yield from _FIGURE.finditer(text)
         return
@@ -281,7 +301,8 @@ def _figure_matches(text: str):
 def find_figures(text: str) -> list[Figure]:
     """Every numeric expression in `text`, in order, classified by kind."""
     figures: list[Figure] = []
-    for m in _figure_matches(text):
+    lower = lowered(text)
+    for m in _figure_matches(text, lower):
         value = parse_number(m.group("num"))
         if value is None:
             continue
@@ -289,14 +310,14 @@ def find_figures(text: str) -> list[Figure]:
         if scale:
             value *= SCALES[scale.lower()]
         currency = _currency(m.group("cur_before"), m.group("cur_after"))
-        kind = _kind(text, m, value, currency)
+        kind = _kind(text, lower, m, value, currency)
         end = m.end("pct") if m.group("pct") else m.end()
         if kind != "percent":
             end = m.end("cur_after") if m.group("cur_after") else (m.end("scale") if scale else m.end("num"))
         start = m.start()
         if kind == "money" and _is_equivalent(text, figures[-1] if figures else None, start):
             kind = "equivalent"
-        qualifier, qualifier_start = _qualifier(text, start, end)
+        qualifier, qualifier_start = _qualifier(text, lower, start, end)
         if kind in ("year", "date", "identifier", "period", "time") and qualifier == "exact":
             qualifier_start = start
         figures.append(Figure(start, end, qualifier_start, text[start:end], value,

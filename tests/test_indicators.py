@@ -314,7 +314,7 @@ def test_every_cue_finds_in_lower_cased_text_what_it_finds_case_insensitively(te
     for rule in rules():
         for cue in (*rule.cues, *([rule.requires] if rule.requires else [])):
             assert cue.lower_case is not None, cue.pattern.pattern
-            assert cue.search(text, lowered(text)) == bool(cue.pattern.search(text)), (cue.pattern.pattern, text)
+            assert bool(cue.search(text, lowered(text))) == bool(cue.pattern.search(text)), (cue.pattern.pattern, text)
 
 
 def test_lower_case_source_keeps_escapes_and_group_names_and_refuses_inline_flags():
