@@ -141,10 +141,11 @@ _FIGURE = re.compile(
 # Scanning with _FIGURE tries it at every letter and digit of the text. The few
 # positions where a figure can start are found first, in a lower-cased copy, by
 # a case-sensitive pattern the regex engine scans quickly: a character that
-# ends a word, then a digit, a currency sign or code, or a number word. Only
-# there is _FIGURE tried, and its matches are the same as a full scan's.
+# ends a word, then a digit, a currency sign or code, or a number word ("a"
+# only before "hundred" or "thousand"). Only there is _FIGURE tried, and its
+# matches are the same as a full scan's.
 _FIGURE_START = re.compile(
-    r"[^\w$\u00a5.,/-](?=[\d$\u00a5]|us|u\.|rmb|cny|an?\s|(?:"
+    r"[^\w$\u00a5.,/-](?=[\d$\u00a5]|us\s?\$|usd|u\.s\.\s?\$|rmb|cny|an?\s+(?:hundred|thousand)|(?:"
     + "|".join(sorted({*_UNITS, *_TENS, "one"}, key=len, reverse=True)) + r")\b)",
     re.ASCII,
 )
