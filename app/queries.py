@@ -214,23 +214,37 @@ def count_facts(wh: Warehouse, view: ViewFilter) -> int:
 
 OBSERVATIONS = """
 WITH grouped AS (
-    SELECT indicator, any_value(label) AS label, any_value(unit) AS unit, geo, counterpart, year,
-           period_start, period_end, any_value(period_label) AS period_label, bool_or(full_year) AS full_year,
-           value, CASE WHEN count(DISTINCT qualifier) = 1 THEN any_value(qualifier) ELSE 'mixed' END AS qualifier,
+    SELECT indicator, geo, counterpart, year, period_start, period_end, value,
+           bool_or(full_year) AS full_year,
+           CASE WHEN min(qualifier) = max(qualifier) THEN min(qualifier) ELSE 'mixed' END AS qualifier,
            max(yoy_pct) AS yoy_pct, count(*) AS sources,
-           arg_min(fact_id, coalesce(published, DATE '9999-12-31')) AS fact_id,
-           arg_min(article, coalesce(published, DATE '9999-12-31')) AS article,
-           arg_min(sentence, coalesce(published, DATE '9999-12-31')) AS sentence,
-           min(published) AS published,
-           arg_min(outlet, coalesce(published, DATE '9999-12-31')) AS outlet,
-           arg_min(title, coalesce(published, DATE '9999-12-31')) AS title,
-           arg_min(figure_text, coalesce(published, DATE '9999-12-31')) AS figure_text
+           arg_min(fact_id, coalesce(published, DATE '9999-12-31')) AS fact_id, min(published) AS published
     FROM facts_current WHERE {where} AND value IS NOT NULL
     GROUP BY indicator, geo, counterpart, year, period_start, period_end, value
+), shown AS (
+    SELECT *, {conflict} AS conflict
+    FROM grouped ORDER BY year, geo, period_end NULLS FIRST, value, fact_id LIMIT ?
+), source AS (
+    SELECT fact_id, label, unit, period_label, article, sentence, outlet, title, figure_text
+    FROM facts_current WHERE {where} AND value IS NOT NULL
 )
-SELECT *, count(*) OVER (PARTITION BY indicator, geo, counterpart, year, period_start, period_end) > 1 AS conflict
-FROM grouped ORDER BY year, geo, period_end NULLS FIRST LIMIT ?
+SELECT s.indicator, f.label, f.unit, s.geo, s.counterpart, s.year, s.period_start, s.period_end, f.period_label,
+       s.full_year, s.value, s.qualifier, s.yoy_pct, s.sources, s.fact_id, f.article, f.sentence, s.published,
+       f.outlet, f.title, f.figure_text, {disputed} AS conflict
+FROM shown s JOIN source f USING (fact_id) {disputed_join}
+ORDER BY s.year, s.geo, s.period_end NULLS FIRST, s.value, s.fact_id
 """
+# Grouped on narrow columns only; the words shown (sentence, title, outlet) are then
+# fetched for the shown observations, all from one source fact (the earliest article),
+# so a point's sentence is always the one its fact_id names. Grouping the wide text
+# columns of every fact ran out of the read buffer pool at 10^7 facts.
+# Different values for one period are a conflict. Over every source that is the
+# build's `disputed` table (year, place and indicator are part of the period, so
+# those filters cannot change it); within one article it is counted here.
+_WINDOW_CONFLICT = "count(*) OVER (PARTITION BY indicator, geo, counterpart, year, period_start, period_end) > 1"
+_DISPUTED_JOIN = """LEFT JOIN disputed d ON d.indicator = s.indicator AND d.geo = s.geo
+    AND d.cp = coalesce(s.counterpart, '') AND d.year IS NOT DISTINCT FROM s.year
+    AND d.period_start IS NOT DISTINCT FROM s.period_start AND d.period_end IS NOT DISTINCT FROM s.period_end"""
 
 
 @_cached
@@ -239,7 +253,12 @@ def observations(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
     period from several articles is one observation with several sources; different
     values for the same period are kept apart and flagged as a conflict. Never summed."""
     where, params = view.where()
-    return _frame(wh, OBSERVATIONS.format(where=where), [*params, CHART_POINT_LIMIT])
+    if view.article is None and has_table(wh, "disputed"):
+        sql = OBSERVATIONS.format(where=where, conflict="NULL", disputed="d.indicator IS NOT NULL",
+                                  disputed_join=_DISPUTED_JOIN)
+    else:
+        sql = OBSERVATIONS.format(where=where, conflict=_WINDOW_CONFLICT, disputed="s.conflict", disputed_join="")
+    return _frame(wh, sql, [*params, CHART_POINT_LIMIT, *params])
 
 
 # The most recent figure first (see warehouse.RECENCY).

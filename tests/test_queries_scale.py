@@ -184,3 +184,41 @@ def test_hover_handles_missing_values():
         "yoy_pct": float("nan"), "title": "T", "published": pd.NaT, "outlet": None, "sentence": "S"}])
     hover = charts._hover(frame)[0]
     assert "date not stated" in hover and "outlet unknown" in hover and "more source" not in hover
+
+
+_OBSERVATIONS_BEFORE = """
+WITH grouped AS (
+    SELECT indicator, geo, counterpart, year, period_start, period_end, value,
+           CASE WHEN count(DISTINCT qualifier) = 1 THEN any_value(qualifier) ELSE 'mixed' END AS qualifier,
+           max(yoy_pct) AS yoy_pct, count(*) AS sources, min(published) AS published,
+           arg_min(fact_id, coalesce(published, DATE '9999-12-31')) AS fact_id
+    FROM facts_current WHERE {where} AND value IS NOT NULL
+    GROUP BY indicator, geo, counterpart, year, period_start, period_end, value)
+SELECT *, count(*) OVER (PARTITION BY indicator, geo, counterpart, year, period_start, period_end) > 1 AS conflict
+FROM grouped ORDER BY year, geo, period_end NULLS FIRST, value, fact_id
+"""
+
+
+@pytest.mark.parametrize("article", [None, "2023-10-16_hong-kong-investment-partners"])
+def test_observations_match_grouping_every_fact_and_name_their_own_sentence(sample_warehouse, article):
+    wh = queries.open_warehouse(sample_warehouse)
+    con = wh.con.cursor()
+    facts = con.execute("SELECT fact_id, sentence, article, title FROM facts_current").df().set_index("fact_id")
+    indicators = queries.indicators(wh)["key"]
+    articles = set(queries.article_list(wh)["id"])
+    checked = 0
+    for indicator in indicators:
+        assert article is None or article in articles
+        view = ViewFilter(indicator, None, None, (), article)
+        where, params = view.where()
+        expected = con.execute(_OBSERVATIONS_BEFORE.format(where=where), params).df()
+        got = queries.observations(wh, view)
+        columns = ["geo", "year", "value", "qualifier", "sources", "fact_id", "conflict"]
+        _same(got[columns], expected[columns])
+        for row in got.itertuples():
+            source = facts.loc[row.fact_id]
+            assert (row.sentence, row.article, row.title) == (source["sentence"], source["article"], source["title"])
+        checked += len(got)
+    assert checked > 0
+    if article is None:
+        assert queries.observations(wh, ViewFilter("fdi_actual_usd"))["sources"].max() > 1
