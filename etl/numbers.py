@@ -78,6 +78,20 @@ def lower_case_source(source: str) -> str | None:
     return "".join(out)
 
 
+def trie_alternation(words: list[str]) -> str:
+    """A regex for any of `words` that branches letter by letter ("ch(?:ina|angning)"), which the
+    regex engine rejects on one character test per branch instead of one per word."""
+    if words == [""]:
+        return ""
+    by_first: dict[str, list[str]] = {}
+    for word in words:
+        if word:
+            by_first.setdefault(word[0], []).append(word[1:])
+    branches = [re.escape(first) + trie_alternation(rests) for first, rests in by_first.items()]
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in words else body
+
+
 class CaselessPattern:
     """A case-insensitive regex, searched case-sensitively in `lowered` text when it can be.
 
@@ -146,7 +160,7 @@ _FIGURE = re.compile(
 # matches are the same as a full scan's.
 _FIGURE_START = re.compile(
     r"[^\w$\u00a5.,/-](?=[\d$\u00a5]|us\s?\$|usd|u\.s\.\s?\$|rmb|cny|an?\s+(?:hundred|thousand)|(?:"
-    + "|".join(sorted({*_UNITS, *_TENS, "one"}, key=len, reverse=True)) + r")\b)",
+    + trie_alternation(sorted({*_UNITS, *_TENS, "one"})) + r")\b)",
     re.ASCII,
 )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from etl.numbers import lowered
+from etl.numbers import lowered, trie_alternation
 
 CATALOG = Path(__file__).parent / "catalog" / "places.toml"
 LEVEL_RANK = {"area": 0, "district": 1, "city": 2, "country": 3}
@@ -128,7 +128,7 @@ class HeadIndex:
             for i, pattern in alts:
                 groups.setdefault(i, []).append(pattern)
             by_head[head] = (_alternation([{"patterns": p} for p in groups.values()]), list(groups))
-        finder = re.compile(r"[^\w-](?=(" + "|".join(sorted(by_head, key=len, reverse=True)) + r")(?![a-z0-9]))")
+        finder = re.compile(r"[^\w-](?=(" + trie_alternation(sorted(by_head)) + r")(?![a-z0-9]))")
         return cls(finder, by_head)
 
     def matches(self, text: str) -> list[tuple[int, int, int]] | None:

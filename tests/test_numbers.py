@@ -233,3 +233,13 @@ def test_sentence_key_is_the_words_lower_cased_one_space_apart(sentence):
 
     from etl.extract import _sentence_key
     assert _sentence_key(sentence) == re.sub(r"\W+", " ", sentence).strip().lower()
+
+
+def test_trie_alternation_matches_exactly_its_words():
+    import re
+
+    from etl.numbers import trie_alternation
+    words = ["a", "ab", "abc", "b", "bc", "twenty", "two", "u.s"]
+    whole = re.compile(f"(?:{trie_alternation(sorted(words))})\\Z")
+    assert all(whole.match(w) for w in words)
+    assert not any(whole.match(w) for w in ["", "ac", "tw", "c", "u_s", "twenty2"])
