@@ -36,10 +36,10 @@ _SAME_PERIOD = re.compile(
 # with stock wording and no sign of newness, a count of new units is the stock.
 _STOCK_OF = {"regional_hq_new_count": "regional_hq_count", "rd_centers_new_count": "rd_centers_count"}
 # "plans to attract 50 regional headquarters by 2025": a target, not a figure that happened.
-_ASPIRATION = re.compile(
+_ASPIRATION = numbers.CaselessPattern(re.compile(
     r"\b(?:plan(?:s|ned)?|aim(?:s|ing|ed)?|target(?:s|ing|ed)?|strive[sd]?|striving|seek(?:s|ing)?|hope[sd]?|"
     r"intend(?:s|ed)?|expect(?:s|ed)?|want(?:s|ed)?|pledge[sd]?|vow(?:s|ed)?|set out|is set|are set|goal is) to\b[^#.;]{0,80}#"
-    r"|\b(?:target|goal|aim) of #", re.IGNORECASE)
+    r"|\b(?:target|goal|aim) of #", re.IGNORECASE))
 _NON_WORD = re.compile(r"\W+")
 # For ASCII text a translate table does what _NON_WORD and lower() do, 6 times faster.
 _ASCII_KEY = str.maketrans({chr(i): chr(i).lower() if chr(i).isalnum() or chr(i) == "_" else " " for i in range(128)})
@@ -172,6 +172,7 @@ def extract(article: Article) -> Extraction:
     text = folded.replace("\n", " ").replace("\r", " ")
     source = article.text
     ref = periods.Reference(article.published, article.year)
+    period_triggers = periods.trigger_words_in(text)
     all_figures = numbers.find_figures(text)
     paragraph_spans = _paragraph_spans(source)
     named = places.MentionIndex(text)
@@ -203,7 +204,7 @@ def extract(article: Article) -> Extraction:
                 continue
             seen_sentences.add(key)
 
-            stated = periods.find_period(sentence, ref)
+            stated = periods.find_period(sentence, ref, period_triggers)
             if stated is not None and article.published and stated.start and stated.start > article.published:
                 stated = None  # "priorities for 2025" in a 2024 article: a plan, not the figure's period
             back_reference = None
@@ -234,7 +235,7 @@ def extract(article: Article) -> Extraction:
                 if indicator is None and label_value:
                     cue = f"{label} is #{rest}"
                     indicator = indicators.classify(cue, fig, paragraph)
-                if indicator is None or _ASPIRATION.search(cue):
+                if indicator is None or _ASPIRATION.search(cue, numbers.lowered(cue)):
                     continue
                 if (indicator.key in _STOCK_OF and stated is not None and stated.kind == "stock"
                         and not _NEWNESS.search(sentence)):

@@ -201,6 +201,14 @@ def _trigger_masks() -> tuple[int, int, dict[str, int]]:
 
 # Each distinct trigger word is looked for once per sentence, not once per pattern naming it.
 _MONTH_MASK, _YEAR_MASK, _WORD_MASKS = _trigger_masks()
+TriggerWords = tuple[tuple[str, int], ...]
+_ALL_TRIGGER_WORDS: TriggerWords = tuple(_WORD_MASKS.items())
+
+
+def trigger_words_in(text: str) -> TriggerWords:
+    """The trigger words `text` holds: all its sentences need look for, a few of the 20."""
+    lower = text.lower()
+    return tuple((word, mask) for word, mask in _WORD_MASKS.items() if word in lower)
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
@@ -221,11 +229,15 @@ def _part_from(year: int, first: int, last: int) -> Period:
     return Period(date(year, first, 1), _month_end(year, last), year, "part_year")
 
 
-def find_period(sentence: str, ref: Reference) -> Period | None:
-    """The period a sentence states, or None when it states none."""
+def find_period(sentence: str, ref: Reference, triggers: TriggerWords = _ALL_TRIGGER_WORDS) -> Period | None:
+    """The period a sentence states, or None when it states none.
+
+    `triggers` may narrow the trigger words looked for to `trigger_words_in`
+    the text the sentence comes from.
+    """
     lower = sentence.lower()
     enabled = 0
-    for word, mask in _WORD_MASKS.items():
+    for word, mask in triggers:
         if word in lower:
             enabled |= mask
     has_year = _ANY_YEAR.search(sentence) is not None

@@ -214,3 +214,12 @@ def test_undated_article_takes_its_year_from_the_text(raw, expected):
     published, year, status = expected
     article = parse_article("t", raw)
     assert (article.published, article.year, article.date_status) == (D(published), year, status)
+
+
+def test_narrowing_trigger_words_to_the_article_finds_the_same_periods():
+    from etl.periods import Reference, find_period, trigger_words_in
+    article = ("In the first half of 2023, FDI rose. As of the end of June, 300 firms. "
+               "Since the beginning of this year, 12 projects. Last year it was 5. Q3 2021 saw 7.")
+    ref = Reference(None, 2024)
+    for sentence in article.split(". "):
+        assert find_period(sentence, ref, trigger_words_in(article)) == find_period(sentence, ref)
