@@ -21,7 +21,10 @@ EXTRACTOR_VERSION = "1"
 COUNTERPART_INDICATORS = {"fdi_cumulative_usd", "investor_enterprises_cumulative_count"}
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:U\.S|U\.K|Co|Ltd|Inc|Corp|No|Mr|Mrs|Ms|Dr|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|vs|etc|e\.g|i\.e|approx|Gov|Dept)|\b[A-Z])\.$")
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n(?=[ \t]*(?:[-*\u2022\u00b7]|\d{1,2}[.)])\s)")
+# A sentence ends at [.!?] before a capital or digit, or at a line break before a list
+# item. The pattern opens with one character set so the regex engine can skip ahead to it.
+_SENTENCE_END = re.compile(
+    r"[.!?\n](?:(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=\n)(?=[ \t]*(?:[-*\u2022\u00b7]|\d{1,2}[.)])\s))")
 # "- New FIEs: 512 (up 7.1%)": in a list item the label before the colon names the figure.
 _LABEL_VALUE = re.compile(r"^\s*(?:[-*\u2022\u00b7]\s*|\d{1,2}[.)]\s*)?(?P<label>[^:#§\n]{3,90}):\s*#(?P<rest>[^#§]*)$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
