@@ -39,10 +39,10 @@ _SAME_PERIOD = re.compile(
 # with stock wording and no sign of newness, a count of new units is the stock.
 _STOCK_OF = {"regional_hq_new_count": "regional_hq_count", "rd_centers_new_count": "rd_centers_count"}
 # "plans to attract 50 regional headquarters by 2025": a target, not a figure that happened.
-_ASPIRATION = numbers.CaselessPattern(re.compile(
+_ASPIRATION = numbers.CaselessPattern(
     r"\b(?:plan(?:s|ned)?|aim(?:s|ing|ed)?|target(?:s|ing|ed)?|strive[sd]?|striving|seek(?:s|ing)?|hope[sd]?|"
     r"intend(?:s|ed)?|expect(?:s|ed)?|want(?:s|ed)?|pledge[sd]?|vow(?:s|ed)?|set out|is set|are set|goal is) to\b[^#.;]{0,80}#"
-    r"|\b(?:target|goal|aim) of #", re.IGNORECASE))
+    r"|\b(?:target|goal|aim) of #")
 _NON_WORD = re.compile(r"\W+")
 # For ASCII text a translate table does what _NON_WORD and lower() do, 6 times faster.
 _ASCII_KEY = str.maketrans({chr(i): chr(i).lower() if chr(i).isalnum() or chr(i) == "_" else " " for i in range(128)})

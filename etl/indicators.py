@@ -71,8 +71,8 @@ def rules() -> tuple[Rule, ...]:
     for key, entry in data.items():
         if key not in known:
             raise ValueError(f"catalog/cues.toml: [{key}] is not an indicator in catalog/indicators.csv")
-        cues = tuple(CaselessPattern(re.compile(_expand(c, macros), re.IGNORECASE)) for c in entry["cues"])
-        requires = CaselessPattern(re.compile(entry["requires"], re.IGNORECASE)) if entry.get("requires") else None
+        cues = tuple(CaselessPattern(_expand(c, macros)) for c in entry["cues"])
+        requires = CaselessPattern(entry["requires"]) if entry.get("requires") else None
         compiled.append(Rule(known[key], cues, requires))
     return tuple(compiled)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 _FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
@@ -97,12 +98,17 @@ class CaselessPattern:
 
     A match found in the lower-cased text has the same span, but its groups
     read lower-cased: callers use only spans, digits and lower-cased words.
+    The case-insensitive regex is compiled only when first needed.
     """
 
-    def __init__(self, pattern: re.Pattern):
-        source = lower_case_source(pattern.pattern)
-        self.pattern = pattern
-        self.lower_case = re.compile(source, pattern.flags & ~re.IGNORECASE) if source is not None else None
+    def __init__(self, source: str, flags: int = 0):
+        self.source, self.flags = source, flags | re.IGNORECASE
+        lower_source = lower_case_source(source)
+        self.lower_case = re.compile(lower_source, flags & ~re.IGNORECASE) if lower_source is not None else None
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        return re.compile(self.source, self.flags)
 
     def search(self, text: str, lower: str | None) -> re.Match | None:
         """Search `text`; `lower` is `lowered(text)`."""
@@ -174,23 +180,23 @@ QUALIFIERS = {
                 "not more than", "a maximum of", "a maximum"],
 }
 _QUALIFIER_WORD = {w: q for q, words in QUALIFIERS.items() for w in words}
-_QUALIFIER_BEFORE = CaselessPattern(re.compile(
+_QUALIFIER_BEFORE = CaselessPattern(
     r"\b(?:(?:just|only|well|slightly)\s+)?(?P<q>" + "|".join(re.escape(w) for w in sorted(_QUALIFIER_WORD, key=len, reverse=True))
     + r")\s+(?:a total of\s+|the\s+)?$",
-    re.IGNORECASE | re.ASCII,
-))
+    re.ASCII,
+)
 _QUALIFIER_AFTER = re.compile(r"^(?:-plus\b|\+|\s+or more\b|\s+and above\b)", re.IGNORECASE | re.ASCII)
 # "no more than" must not read as "more than"; the longest phrase is tried first
 # by the alternation order above, and these negations flip the meaning.
 
 _MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December"
            r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec")
-_MONTH_BEFORE = CaselessPattern(re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE | re.ASCII))
+_MONTH_BEFORE = CaselessPattern(rf"\b(?:{_MONTHS})\.?\s*$", re.ASCII)
 _MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)
 _DURATION_AFTER = re.compile(
     r"^[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
     r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE | re.ASCII)
-_PERIOD_BEFORE = CaselessPattern(re.compile(r"\b(?:first|last|past|next|previous|initial)\s+$", re.IGNORECASE | re.ASCII))
+_PERIOD_BEFORE = CaselessPattern(r"\b(?:first|last|past|next|previous|initial)\s+$", re.ASCII)
 _VERSION_NEAR = re.compile(r"^\s*(?:version|edition)\b", re.IGNORECASE | re.ASCII)
 _VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE | re.ASCII)
 _TIME_AFTER = re.compile(r"^(?::\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock))", re.IGNORECASE | re.ASCII)
