@@ -398,10 +398,19 @@ def export_table(wh: Warehouse, table: str, fmt: str) -> bytes:
         raise ValueError(f"cannot export {table!r} as {fmt!r}")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{table}.{fmt}"
-        options = "(FORMAT parquet)" if fmt == "parquet" else "(FORMAT csv, HEADER)"
-        cursor = wh.con.cursor()
-        try:
-            cursor.execute(f"COPY (SELECT * FROM {table}) TO '{out}' {options}")
-        finally:
-            cursor.close()
+        options = "(FORMAT parquet, ROW_GROUP_SIZE 16384)" if fmt == "parquet" else "(FORMAT csv, HEADER)"
+        # One writer thread and small row groups: a parallel, order-keeping COPY of a
+        # million-row table does not fit the read connection's small buffer pool.
+        # `threads` is a setting of the whole database, hence the lock and the reset.
+        with _export_lock:
+            cursor = wh.con.cursor()
+            try:
+                cursor.execute("SET threads = 1")
+                cursor.execute(f"COPY (SELECT * FROM {table}) TO '{out}' {options}")
+            finally:
+                cursor.execute("RESET threads")
+                cursor.close()
         return out.read_bytes()
+
+
+_export_lock = threading.Lock()

@@ -222,3 +222,25 @@ def test_observations_match_grouping_every_fact_and_name_their_own_sentence(samp
     assert checked > 0
     if article is None:
         assert queries.observations(wh, ViewFilter("fdi_actual_usd"))["sources"].max() > 1
+
+
+_RECENCY_BEFORE = ("strftime(coalesce(period_end, period_start, make_date(year, 12, 31)), '%Y-%m-%d') "
+                   "|| CAST(full_year AS INTEGER) || coalesce(strftime(published, '%Y-%m-%d'), '0000') || fact_id")
+
+
+def test_recency_struct_chooses_what_the_formatted_string_chose(sample_warehouse):
+    con = queries.open_warehouse(sample_warehouse).con.cursor()
+    for group in ("indicator, geo", "indicator", "geo", "indicator, geo, year", "article"):
+        sql = ("SELECT {group}, arg_max(fact_id, {key}) FROM facts_current WHERE value IS NOT NULL "
+               "GROUP BY ALL ORDER BY ALL")
+        before = con.execute(sql.format(group=group, key=_RECENCY_BEFORE)).fetchall()
+        now = con.execute(sql.format(group=group, key=warehouse.RECENCY)).fetchall()
+        assert now == before, group
+
+
+def test_export_leaves_the_connection_settings_as_they_were(sample_warehouse):
+    wh = queries.open_warehouse(sample_warehouse)
+    threads = wh.con.execute("SELECT current_setting('threads')").fetchone()
+    assert queries.export_table(wh, "facts_current", "parquet")[:4] == b"PAR1"
+    assert queries.export_table(wh, "facts", "csv").startswith(b"fact_id,")
+    assert wh.con.execute("SELECT current_setting('threads')").fetchone() == threads
