@@ -197,6 +197,8 @@ _DURATION_AFTER = re.compile(
     r"^[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
     r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE | re.ASCII)
 _PERIOD_BEFORE = CaselessPattern(r"\b(?:first|last|past|next|previous|initial)\s+$", re.ASCII)
+_PERIOD_AFTER = re.compile(r"^\s+(?:months?|quarters?|half)\b", re.IGNORECASE)
+_OPEN_BRACKET = re.compile(r"\s*\(\s*(?:about |around |roughly |or |approximately |some )?", re.IGNORECASE | re.ASCII)
 _VERSION_NEAR = re.compile(r"^\s*(?:version|edition)\b", re.IGNORECASE | re.ASCII)
 _VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE | re.ASCII)
 _TIME_AFTER = re.compile(r"^(?::\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock))", re.IGNORECASE | re.ASCII)
@@ -272,7 +274,7 @@ def _kind(text: str, lower: str | None, m: re.Match, value: float, currency: str
         return "year"
     if _MONTH_BEFORE.search(before, lower_before) or _MONTH_AFTER.match(after):
         return "date"
-    if _PERIOD_BEFORE.search(before, lower_before) and re.match(r"^\s+(?:months?|quarters?|half)\b", after, re.I):
+    if _PERIOD_BEFORE.search(before, lower_before) and _PERIOD_AFTER.match(after):
         return "period"
     if _DURATION_AFTER.match(after):
         return "duration"
@@ -298,8 +300,7 @@ def _is_equivalent(text: str, previous: Figure | None, start: int) -> bool:
     """A money amount in brackets right after another is its conversion, not a figure."""
     if previous is None or previous.kind != "money":
         return False
-    return bool(re.fullmatch(r"\s*\(\s*(?:about |around |roughly |or |approximately |some )?",
-                             text[previous.end:start], re.IGNORECASE | re.ASCII))
+    return bool(_OPEN_BRACKET.fullmatch(text[previous.end:start]))
 
 
 def _figure_matches(text: str, lower: str | None):
