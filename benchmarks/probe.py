@@ -2,7 +2,6 @@
 
     python -m benchmarks.probe extract   --articles DIR --limit N [--workers W]
     python -m benchmarks.probe build     --articles DIR --db PATH [--workers W]
-    python -m benchmarks.probe incremental --articles DIR --db PATH   (a proposal, measured; never served)
     python -m benchmarks.probe reads     --db PATH [--seconds S]
     python -m benchmarks.probe quantulum --articles DIR --limit N
     python -m benchmarks.probe profile   --articles DIR --limit N [--top K]
@@ -200,116 +199,10 @@ def probe_build(args) -> dict:
         "articles_loaded": summary["articles_loaded"], "articles_reused": summary["articles_reused"],
         "articles_skipped": summary["articles_skipped"], "facts": summary["facts"],
         "unclassified": summary["unclassified"], "warehouse_bytes": size, "data_hash": summary.get("data_hash"),
+        "write_mode": summary.get("write_mode"), "unchanged": bool(summary.get("unchanged")),
         "peak_rss_mb": _peak_rss_mb(), "peak_rss_worker_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN),
         "cpu_seconds": _cpu_seconds() - cpu_started,
     }
-
-
-def probe_incremental(args) -> dict:
-    """Prototype of an incremental rebuild (a proposal for etl/build.py + etl/warehouse.py).
-
-    Instead of writing every row of every article into a new file, copy the
-    served build file, delete the rows of changed and removed articles, insert
-    the re-extracted ones, and recreate the derived table and views. The new
-    file is written beside the real builds but never served (the link is not
-    switched) and is deleted afterwards; its data hash is returned so the
-    runner can check it equals the real rebuild's.
-    """
-    import shutil
-
-    import duckdb
-    import pyarrow as pa
-
-    import etl.build as build_module
-    from etl import corrections as corrections_file
-    from etl import warehouse
-
-    db, articles_dir = Path(args.db), Path(args.articles)
-    phases: dict[str, float] = {}
-    total_started = time.perf_counter()
-    t = time.perf_counter()
-    cached = warehouse.read_cached(db, build_module._version_stamp()) or {}
-    paths = build_module.article_paths(articles_dir)
-    changed = [str(p) for p in paths if not build_module._unchanged(p, cached.get(p.stem))]
-    present = {p.stem for p in paths}
-    removed = [i for i in cached if i not in present]
-    phases["index, list, stat"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    loaded = list(build_module._extract_all(changed, date.today(), os.cpu_count() or 1, False))
-    new_articles = [x.article for x in loaded if not x.problem]
-    new_facts = [f for x in loaded if not x.problem for f in x.facts]
-    new_figures = [f for x in loaded if not x.problem for f in x.figures]
-    phases["extract changed"] = time.perf_counter() - t
-
-    current = warehouse.current_file(db)
-    target = current.with_name(f"incremental-prototype-{os.getpid()}.duckdb")
-    t = time.perf_counter()
-    shutil.copyfile(current, target)
-    phases["copy build file"] = time.perf_counter() - t
-    try:
-        con = duckdb.connect(str(target))
-        try:
-            t = time.perf_counter()
-            gone = pa.table({"id": pa.array([Path(c).stem for c in changed] + removed, pa.string())})
-            con.register("gone", gone)
-            # Everything write() derives after loading (tables and views not in the schema) is
-            # dropped here and recreated below from the updated base tables.
-            base = {name.lower() for name in re.findall(r"CREATE TABLE (\w+)", warehouse.SCHEMA)}
-            views = [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
-                     if r[0] != "gone"]
-            tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-                      if r[0].lower() not in base]
-            derived_before = set(views) | set(tables)
-            for view in views:
-                con.execute(f'DROP VIEW IF EXISTS "{view}"')
-            for table in tables:
-                con.execute(f'DROP TABLE IF EXISTS "{table}"')
-            con.execute("DELETE FROM unclassified_figures WHERE article IN (SELECT id FROM gone)")
-            con.execute("DELETE FROM facts WHERE article IN (SELECT id FROM gone)")
-            con.execute("DELETE FROM articles WHERE id IN (SELECT id FROM gone)")
-            con.unregister("gone")
-            phases["delete changed rows"] = time.perf_counter() - t
-            t = time.perf_counter()
-            warehouse._insert(con, "articles", new_articles, warehouse.ARTICLE_COLUMNS)
-            warehouse._insert(con, "facts", new_facts, warehouse.FACT_COLUMNS)
-            warehouse._insert(con, "unclassified_figures", new_figures, warehouse.FIGURE_COLUMNS)
-            phases["insert new rows"] = time.perf_counter() - t
-            t = time.perf_counter()
-            corrections, _ = corrections_file.load(articles_dir.parent / "corrections.jsonl")
-            con.execute("DELETE FROM corrections")
-            rows = [{**c, "changes": json.dumps(c.get("changes") or {})} for c in corrections]
-            warehouse._insert(con, "corrections", [{**r, "status": "applied"} for r in rows],
-                              warehouse.CORRECTION_COLUMNS + ["status"])
-            con.execute("UPDATE corrections SET status = 'orphaned' WHERE fact_id NOT IN (SELECT fact_id FROM facts)")
-            # Whatever derived tables or views write() creates after loading, in its order.
-            for statement in ("CORRECTED_FACTS", "CURRENT_FACTS", "VIEWS"):
-                if hasattr(warehouse, statement):
-                    con.execute(getattr(warehouse, statement))
-            phases["derived tables (facts_corrected, facts_current, ...)"] = time.perf_counter() - t
-            derived_after = ({r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-                             | {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-                                if r[0].lower() not in base})
-            missing = sorted(derived_before - derived_after)
-            t = time.perf_counter()
-            data_hash, = con.execute(
-                "SELECT md5(coalesce(string_agg(fact_id || '|' || coalesce(CAST(value AS VARCHAR), '') || '|' || geo "
-                "|| '|' || coalesce(CAST(year AS VARCHAR), '') || '|' || indicator, ',' ORDER BY fact_id), '')) "
-                "FROM facts_corrected").fetchall()[0]
-            phases["data hash"] = time.perf_counter() - t
-            t = time.perf_counter()
-            con.execute("CHECKPOINT")
-            phases["checkpoint"] = time.perf_counter() - t
-        finally:
-            con.close()
-        size = target.stat().st_size
-    finally:
-        target.unlink(missing_ok=True)
-        target.with_name(target.name + ".wal").unlink(missing_ok=True)
-    return {"seconds": time.perf_counter() - total_started, "phases": phases, "changed": len(changed),
-            "derived_missing": missing,
-            "removed": len(removed), "data_hash": data_hash, "warehouse_bytes": size,
-            "peak_rss_mb": _peak_rss_mb()}
 
 
 READ_QUERIES = {
@@ -484,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.probe", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="task", required=True)
-    for task in ("extract", "build", "incremental", "reads", "quantulum", "profile"):
+    for task in ("extract", "build", "reads", "quantulum", "profile"):
         p = sub.add_parser(task)
         p.add_argument("--articles", required=task != "reads")
         p.add_argument("--limit", type=int, default=None)
@@ -493,9 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--top", type=int, default=12)
         p.add_argument("--seconds", type=float, default=3.0, help="reads: seconds per thread count")
     args = parser.parse_args(argv)
-    if args.task in ("build", "incremental", "reads") and not args.db:
+    if args.task in ("build", "reads") and not args.db:
         parser.error(f"{args.task} needs --db")
-    result = {"extract": probe_extract, "build": probe_build, "incremental": probe_incremental, "reads": probe_reads,
+    result = {"extract": probe_extract, "build": probe_build, "reads": probe_reads,
               "quantulum": probe_quantulum,
               "profile": probe_profile}[args.task](args)
     sys.stdout.write(json.dumps(result, default=str) + "\n")

@@ -180,6 +180,13 @@ def _change_files(corpus: Path, n: int, seed: int) -> int:
     return len(indices)
 
 
+def _write_note(result: dict) -> str:
+    if result.get("unchanged"):
+        return "nothing written: the served build was kept"
+    return {"incremental": "incremental write (a copy of the served file, changed rows replaced)",
+            "full": "full write"}.get(result.get("write_mode"), f"write mode {result.get('write_mode')}")
+
+
 def build_section(ctx: Context) -> list[Row]:
     rows = []
     phases_md = []
@@ -193,21 +200,10 @@ def build_section(ctx: Context) -> list[Row]:
         _log(f"rebuild of {n:,} articles, nothing changed")
         same = probe(ctx, "build", "--articles", str(corpus), "--db", str(db))
         changed = _change_files(corpus, n, ctx.seed)
-        incremental = None
-        if not ctx.args.no_proposals:
-            _log(f"incremental-write prototype, {changed} changed (not served)")
-            try:
-                incremental = probe(ctx, "incremental", "--articles", str(corpus), "--db", str(db))
-            except RuntimeError as e:  # the prototype leans on etl internals; report, don't stop
-                _log(f"incremental-write prototype failed: {str(e).splitlines()[-1]}")
-                rows.append(Row("Build", f"rebuild, {n:,} articles, {changed:,} changed, proposed: incremental "
-                                         "write (prototype)", "skipped",
-                                note="the prototype no longer fits etl/ (see the run's log)"))
         _log(f"rebuild of {n:,} articles, {changed} changed")
         edit = probe(ctx, "build", "--articles", str(corpus), "--db", str(db))
         ctx.warehouses[n] = db
-        ctx.raw[f"build_{n}"] = {"cold": cold, "unchanged": same, "changed": edit, "changed_files": changed,
-                                 "incremental_prototype": incremental}
+        ctx.raw[f"build_{n}"] = {"cold": cold, "unchanged": same, "changed": edit, "changed_files": changed}
 
         is_target = n == TARGET_BUILD_SIZE
         rows.append(Row("Build", f"full build, {n:,} articles ({cores} processes)", f"{_n(cold['seconds'], 1)} s",
@@ -218,29 +214,12 @@ def build_section(ctx: Context) -> list[Row]:
                         f"{_n(cold['unclassified'])} unclassified figures"))
         rows.append(Row("Build", f"rebuild, {n:,} articles, nothing changed", f"{_n(same['seconds'], 2)} s",
                         f"<= {TARGET_REBUILD_S:.0f} s", same["seconds"] <= TARGET_REBUILD_S,
-                        f"{same['articles_reused']:,} reused"))
+                        f"{same['articles_reused']:,} reused; " + _write_note(same)))
         rows.append(Row("Build", f"rebuild, {n:,} articles, {changed:,} changed ({CHANGED_SHARE:.0%})",
                         f"{_n(edit['seconds'], 2)} s", f"<= {TARGET_REBUILD_CHANGED_S:.0f} s",
                         edit["seconds"] <= TARGET_REBUILD_CHANGED_S,
                         f"{edit['articles_reused']:,} reused, {edit['articles_loaded'] - edit['articles_reused']:,} "
-                        f"extracted"))
-        if incremental is not None:
-            skip = sum(same["phases"].get(k, 0) for k in ("read cache index", "list files",
-                                                         "check unchanged (stat/hash)"))
-            rows.append(Row("Build", f"rebuild, {n:,} articles, nothing changed, proposed: keep the served build",
-                            f"{_n(skip, 2)} s", f"<= {TARGET_REBUILD_S:.0f} s", skip <= TARGET_REBUILD_S,
-                            "derived: the measured index, list and stat phases of the rebuild above, with no "
-                            "write when no file, correction or extractor version changed"))
-            same_data = incremental["data_hash"] == edit.get("data_hash")
-            rows.append(Row("Build", f"rebuild, {n:,} articles, {changed:,} changed, proposed: incremental write "
-                                     "(prototype)",
-                            f"{_n(incremental['seconds'], 2)} s", f"<= {TARGET_REBUILD_CHANGED_S:.0f} s",
-                            incremental["seconds"] <= TARGET_REBUILD_CHANGED_S,
-                            "copy the served file, delete and insert the changed articles' rows "
-                            "(`probe incremental`); " + ("same data hash as the real rebuild" if same_data
-                                                         else "**data hash differs from the real rebuild**")
-                            + (f"; **derived objects not recreated: {', '.join(incremental['derived_missing'])}**"
-                               if incremental.get("derived_missing") else "")))
+                        f"extracted; " + _write_note(edit)))
         rows.append(Row("Build", f"warehouse file, {n:,} articles", f"{cold['warehouse_bytes'] / 1e6:,.0f} MB",
                         note=f"{cold['warehouse_bytes'] / n / 1000:.1f} KB per article (article text included)"))
         workers = (f" + {_n(cold['peak_rss_worker_mb'])} MB per worker" if cold["peak_rss_worker_mb"]
@@ -259,9 +238,6 @@ def build_section(ctx: Context) -> list[Row]:
                     phases_md.append(f"| &nbsp;&nbsp;of which {sub} | " + " | ".join(
                         f"{r['write_detail'].get(sub, 0):.2f}" for r in (cold, same, edit)) + " |")
         phases_md.append(f"| **total** | {cold['seconds']:.2f} | {same['seconds']:.2f} | {edit['seconds']:.2f} |")
-        if incremental is not None:
-            phases_md.append(f"\nIncremental-write prototype, {changed:,} changed: " + "; ".join(
-                f"{k} {v:.2f} s" for k, v in incremental["phases"].items()) + f"; total {incremental['seconds']:.2f} s.")
     ctx.extra_md.append("#### Where build time goes\n\nThe build's own functions, timed in the probe process "
                         "(nothing in etl/ is changed to measure this).\n" + "\n".join(phases_md))
     return rows
@@ -430,8 +406,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile-articles", type=int, default=500, help="articles to profile (default 500)")
     parser.add_argument("--no-quantulum", action="store_true", help="skip the quantulum3 comparison")
     parser.add_argument("--no-profile", action="store_true", help="skip the profile")
-    parser.add_argument("--no-proposals", action="store_true",
-                        help="skip the rows that measure proposed build changes (the incremental-write prototype)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out-md", type=Path, default=DEFAULT_MD, help=f"markdown file to update "
                                                                         f"(default {DEFAULT_MD.relative_to(ROOT)})")
