@@ -30,10 +30,11 @@ from etl.places import all_places
 
 _SCHEMA_TABLES = re.compile(r"CREATE TABLE (\w+)")
 
-READ_MEMORY_LIMIT = "96MB"
+READ_MEMORY_LIMIT = "80MB"
 """DuckDB buffer pool for the dashboard's read-only connection. It fills with cached
-table blocks up to the limit, so it adds to the process's RSS one for one: at 10^7
-facts the dashboard peaks at ~380 MB with 96MB (~410 with 128MB, ~440 with 192MB).
+table blocks up to the limit, so it adds to the process's RSS one for one: in the
+dashboard benchmark at 10^7 facts the process peaks at ~385 MB with 80MB (~400 with
+96MB, ~420 with 128MB, ~440 with 192MB).
 Pages read slices of a sorted table and small precomputed ones, so a smaller pool
 re-reads blocks from the OS page cache without slowing a page past its target."""
 
