@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import cache
 
 from etl import changes, indicators, money, numbers, places, periods
 from etl.articles import Article
@@ -230,7 +231,7 @@ def extract(article: Article) -> Extraction:
             for fig in candidates:
                 others = [f for f in candidates if f is not fig]
                 cue = indicators.cue_text(sentence, s_start, fig, others)
-                label_value = _LABEL_VALUE.match(cue)
+                label_value = _LABEL_VALUE.match(cue) if ":" in cue else None  # most cues have no label
                 if label_value:
                     label, rest = label_value.group("label").strip(), label_value.group("rest")
                     cue = f"# {label}{rest}"
@@ -309,8 +310,7 @@ def _geo_for(kind, text, named, s_start, s_end, fig, p_start, p_end, article_pla
     them (news runs on with "the number of ..." after naming the place once),
     then the article's, then Shanghai.
     """
-    g = places.gazetteer()
-    shanghai = next(p for p in g.places if p.name == "Shanghai")
+    shanghai = _shanghai()
     clause_start = text.rfind(";", s_start, fig.start) + 1 or s_start
     clause_end = text.find(";", fig.end, s_end)
     clause_end = s_end if clause_end == -1 else clause_end
@@ -322,6 +322,11 @@ def _geo_for(kind, text, named, s_start, s_end, fig, p_start, p_end, article_pla
         return article_place or sentence_place or _place_near(text, named, p_start, p_end, None) or shanghai
     return (sentence_place or _place_near(text, named, p_start, p_end, article_place)
             or last_flow_place or article_place or shanghai)
+
+
+@cache
+def _shanghai() -> places.Place:
+    return next(p for p in places.gazetteer().places if p.name == "Shanghai")
 
 
 def _counterpart(text: str, s_start: int, s_end: int, fig: numbers.Figure) -> str | None:
