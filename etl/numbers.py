@@ -50,13 +50,22 @@ def lowered(text: str) -> str | None:
     return lower
 
 
+_RANGE = re.compile(r"([^\\])-([^\\\]])")   # "x-y" (a range inside a class, or a literal hyphen elsewhere)
+
+
 def lower_case_source(source: str) -> str | None:
     """A case-insensitive regex rewritten to match the same in lower-cased text, case-sensitively.
 
     Letters are lower-cased except in escapes and group names; None when the
-    regex has inline flags, a non-ASCII letter or an escape that may spell a letter.
+    regex has inline flags, a non-ASCII letter, an escape that may spell a
+    letter, or a range such as [A-z] that spans letters and other characters.
     """
     out, i = [], 0
+    for m in _RANGE.finditer(source):
+        low, high = m.group(1), m.group(2)
+        if not (("a" <= low <= high <= "z") or ("A" <= low <= high <= "Z")
+                or not any(c.isalpha() for c in map(chr, range(ord(low), ord(high) + 1)))):
+            return None
     while i < len(source):
         c = source[i]
         if c == "\\":

@@ -321,6 +321,8 @@ def test_lower_case_source_keeps_escapes_and_group_names_and_refuses_inline_flag
     from etl.numbers import lower_case_source as _lower_case_source
     assert _lower_case_source(r"(?P<Big>US)\W\S[A-Z]\.\bX") == r"(?P<Big>us)\W\S[a-z]\.\bx"
     assert _lower_case_source(r"\x41") is None and _lower_case_source(r"\u0041") is None
+    assert _lower_case_source("[A-z]") is None  # spans [ \\ ] ^ _ ` too, which lower-casing would drop
+    assert _lower_case_source("[A-Z0-9]") == "[a-z0-9]"
     assert _lower_case_source(r"(?P=Big)X") == r"(?P=Big)x"
     assert _lower_case_source("(?i)abc") is None
     assert _lower_case_source("Caf\u00e9") is None
