@@ -235,7 +235,9 @@ def find_period(sentence: str, ref: Reference, triggers: TriggerWords = _ALL_TRI
     `triggers` may narrow the trigger words looked for to `trigger_words_in`
     the text the sentence comes from.
     """
-    lower = sentence.lower()
+    # The patterns search the lower-cased sentence when it can stand for the sentence.
+    lower_text = lowered(sentence)
+    lower = sentence.lower() if lower_text is None else lower_text
     enabled = 0
     for word, mask in triggers:
         if word in lower:
@@ -243,8 +245,6 @@ def find_period(sentence: str, ref: Reference, triggers: TriggerWords = _ALL_TRI
     has_year = _ANY_YEAR.search(sentence) is not None
     if has_year:
         enabled |= _YEAR_MASK
-    # The patterns search the lower-cased sentence when it can stand for the sentence.
-    lower_text = lowered(sentence)
     compiled = _COMPILED if lower_text is None else _COMPILED_LOWER
     text = sentence if lower_text is None else lower_text
     if has_year or "year" in lower:
