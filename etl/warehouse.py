@@ -41,6 +41,19 @@ re-reads blocks from the OS page cache without slowing a page past its target.""
 KEEP_VERSIONS = 2
 """Builds kept on disk: the current one and the one before it."""
 
+WRITE_CONFIG = {"memory_limit": "1GB", "checkpoint_threshold": "1GB"}
+"""DuckDB settings of a build's write connection. A capped buffer pool (DuckDB spills
+to a temp directory beside the build file past it) keeps a build from taking most of
+the machine's memory. The high checkpoint threshold means one checkpoint at the end of
+a write, instead of automatic ones inside the derived-table statements whenever the
+WAL passes DuckDB's default 16 MB (each rewrites what changed so far, again)."""
+
+UNIQUE_KEYS = (("articles", "id"), ("facts", "fact_id"), ("unclassified_figures", "figure_id"))
+"""Keys of the big base tables, checked by `_check_keys` after rows are loaded. They are
+not PRIMARY KEYs: an ART index over a million string keys is ~100 MB of the file at 10^5
+articles (copied by every incremental build) and is maintained on every insert and
+delete; one GROUP BY per write checks the same thing (~0.1 s at 10^5 articles)."""
+
 SCHEMA = """
 CREATE TABLE indicators (
     key VARCHAR PRIMARY KEY,
@@ -57,7 +70,7 @@ CREATE TABLE places (
     geo VARCHAR NOT NULL
 );
 CREATE TABLE articles (
-    id VARCHAR PRIMARY KEY,
+    id VARCHAR NOT NULL,
     title VARCHAR NOT NULL,
     published DATE,
     year INTEGER,
@@ -72,8 +85,8 @@ CREATE TABLE articles (
     text VARCHAR NOT NULL
 );
 CREATE TABLE facts (
-    fact_id VARCHAR PRIMARY KEY,
-    article VARCHAR NOT NULL REFERENCES articles(id),
+    fact_id VARCHAR NOT NULL,
+    article VARCHAR NOT NULL,
     indicator VARCHAR NOT NULL REFERENCES indicators(key),
     value DOUBLE,
     unit VARCHAR NOT NULL,
@@ -93,8 +106,8 @@ CREATE TABLE facts (
     value_note VARCHAR
 );
 CREATE TABLE unclassified_figures (
-    figure_id VARCHAR PRIMARY KEY,
-    article VARCHAR NOT NULL REFERENCES articles(id),
+    figure_id VARCHAR NOT NULL,
+    article VARCHAR NOT NULL,
     text VARCHAR NOT NULL,
     value DOUBLE,
     kind VARCHAR NOT NULL,
@@ -343,6 +356,26 @@ def insert_rows(con, articles: pa.Table | None = None, facts: pa.Table | None = 
         _insert(con, "unclassified_figures", figures, FIGURE_COLUMNS)
 
 
+def _check_keys(con) -> None:
+    """What the dropped PRIMARY KEY and REFERENCES constraints of the big base tables
+    guaranteed: each key in UNIQUE_KEYS unique and not null, and every fact and
+    unclassified figure of an article that is loaded. Raises duckdb.ConstraintException
+    naming the first offending id, so the build fails as a violated constraint did."""
+    for table, key in UNIQUE_KEYS:
+        duplicate = con.execute(f"SELECT {key}, count(*) FROM {table} GROUP BY {key} "
+                                f"HAVING count(*) > 1 LIMIT 1").fetchall()
+        if duplicate:
+            raise duckdb.ConstraintException(
+                f"{table}.{key}: duplicate key {duplicate[0][0]!r} ({duplicate[0][1]} rows); "
+                f"each {key} must be unique")
+    for table in ("facts", "unclassified_figures"):
+        orphan = con.execute(f"SELECT article FROM {table} ANTI JOIN articles ON {table}.article = articles.id "
+                             "LIMIT 1").fetchall()
+        if orphan:
+            raise duckdb.ConstraintException(
+                f"{table}.article: {orphan[0][0]!r} is not an article of this build")
+
+
 def _load_corrections(con, corrections: list[dict]) -> None:
     rows = [{**c, "changes": json.dumps(c.get("changes") or {})} for c in corrections]
     _insert(con, "corrections", [{**r, "status": "applied"} for r in rows], CORRECTION_COLUMNS + ["status"])
@@ -387,7 +420,7 @@ def write_with(db_path: Path, record: BuildRecord, load, *, corrections: list[di
     through this, without holding the rows in Python.)
     """
     def fill(target: Path) -> dict:
-        con = duckdb.connect(str(target))
+        con = duckdb.connect(str(target), config=WRITE_CONFIG)
         try:
             con.execute(SCHEMA)
             _insert(con, "indicators", [vars(i) for i in catalog().values()],
@@ -395,6 +428,7 @@ def write_with(db_path: Path, record: BuildRecord, load, *, corrections: list[di
             _insert(con, "places", [{"name": p.name, "level": p.level, "parent": p.parent, "geo": p.geo}
                                     for p in all_places()], ["name", "level", "parent", "geo"])
             final = load(con)
+            _check_keys(con)
             _load_corrections(con, corrections or [])
             _derive(con)
             summary = _record_build(con, final if isinstance(final, BuildRecord) else record)
@@ -425,7 +459,7 @@ def write_incremental(db_path: Path, record: BuildRecord, load, *, gone: list[st
 
     def fill(target: Path) -> dict:
         shutil.copyfile(source, target)
-        con = duckdb.connect(str(target))
+        con = duckdb.connect(str(target), config=WRITE_CONFIG)
         try:
             con.execute("DROP SCHEMA IF EXISTS delta CASCADE")
             con.execute("CREATE SCHEMA delta")
@@ -442,6 +476,7 @@ def write_incremental(db_path: Path, record: BuildRecord, load, *, gone: list[st
                 con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM delta.gone)")
             con.execute("CREATE TABLE delta.kept AS SELECT id FROM articles")
             final = load(con)
+            _check_keys(con)
             _load_corrections(con, corrections)
             con.execute("INSERT INTO delta.affected SELECT id FROM articles ANTI JOIN delta.kept USING (id) "
                         "UNION ALL SELECT f.article FROM corrections c JOIN facts f USING (fact_id)")
