@@ -206,13 +206,15 @@ SELECT * FROM facts_current WHERE fact_id IN (
     WHERE value IS NOT NULL AND year IS NOT NULL GROUP BY indicator, geo)
 ORDER BY indicator, geo;
 
--- Facts left out of facts_current by an analyst's correction (rejected), as extracted:
--- By source lists them without reading `facts`. Only corrected facts can be missing
--- from facts_current, so only they are looked at.
+-- Facts left out of facts_current, as extracted: rejected by an analyst's correction
+-- (or naming an indicator or place the catalog lacks). By source lists them without
+-- reading `facts`. Only such facts can be missing from facts_current, so only they
+-- are looked at.
 CREATE TABLE facts_rejected AS
 SELECT f.*, i.label
 FROM facts f LEFT JOIN indicators i ON i.key = f.indicator
-WHERE f.fact_id IN (SELECT fact_id FROM corrections WHERE status = 'applied')
+WHERE (f.fact_id IN (SELECT fact_id FROM corrections WHERE status = 'applied')
+       OR f.indicator NOT IN (SELECT key FROM indicators) OR f.geo NOT IN (SELECT name FROM places))
   AND f.fact_id NOT IN (SELECT fact_id FROM facts_current WHERE corrected);
 """.replace("{recency}", RECENCY)
 

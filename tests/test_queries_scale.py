@@ -244,3 +244,29 @@ def test_export_leaves_the_connection_settings_as_they_were(sample_warehouse):
     assert queries.export_table(wh, "facts_current", "parquet")[:4] == b"PAR1"
     assert queries.export_table(wh, "facts", "csv").startswith(b"fact_id,")
     assert wh.con.execute("SELECT current_setting('threads')").fetchone() == threads
+
+
+def test_a_fact_left_out_for_an_unknown_place_is_listed_as_rejected(sample_warehouse, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse.current_file(sample_warehouse), copy)
+    con = duckdb.connect(str(copy))
+    try:
+        article = con.execute("SELECT article FROM facts LIMIT 1").fetchone()[0]
+        try:
+            con.execute("INSERT INTO facts SELECT * REPLACE ('stray-fact' AS fact_id, 'Atlantis' AS geo) "
+                        "FROM facts WHERE article = ? LIMIT 1", [article])
+        except duckdb.ConstraintException:
+            pytest.skip("this schema enforces places with a foreign key: no such fact can exist")
+        statement = next(s.query for s in duckdb.extract_statements(warehouse.CURRENT_FACTS)
+                         if "CREATE TABLE facts_rejected" in s.query)
+        con.execute("DROP TABLE facts_rejected")
+        con.execute(statement)
+    finally:
+        con.close()
+    wh = queries.Warehouse(str(copy), "copy", duckdb.connect(str(copy), read_only=True))
+    try:
+        shown = queries.article_facts(wh, article).set_index("fact_id")
+        assert shown.loc["stray-fact", "rejected"] and shown.loc["stray-fact", "geo"] == "Atlantis"
+        assert (~shown.drop(index="stray-fact")["rejected"]).all()
+    finally:
+        wh.con.close()
