@@ -30,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "by_year", "by_district", "by_source", "data_quality", "downloads"]
+EVERY_PLACE = ["by_year", "by_district"]
+"""Pages also timed with no place chosen (the sidebar's default: every place)."""
 
 FILL = """
 INSERT INTO articles
@@ -125,6 +127,16 @@ def measure(db: Path, runs: int) -> dict:
         cold = _median_ms(lambda: (queries.clear_cache(), at.run()), runs)
         warm = _median_ms(at.run, runs)
         result["pages"][page] = {"cold": cold, "warm": warm}
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+    at.run()
+    for page in EVERY_PLACE:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        if at.exception:
+            raise RuntimeError(f"{page}: {at.exception[0].value}")
+        cold = _median_ms(lambda: (queries.clear_cache(), at.run()), runs)
+        warm = _median_ms(at.run, runs)
+        result["pages"][f"{page}, every place"] = {"cold": cold, "warm": warm}
     with open("/proc/self/status") as fh:
         result["peak_rss_mb"] = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
     return result
@@ -166,7 +178,7 @@ def run_size(facts: int, runs: int, reuse: Path | None = None) -> dict:
 def table(results: list[dict]) -> str:
     sizes = [f"{r['facts']:,} facts" for r in results]
     lines = ["| measure | " + " | ".join(sizes) + " |", "| --- |" + " ---: |" * len(results)]
-    for page in PAGES:
+    for page in PAGES + [f"{p}, every place" for p in EVERY_PLACE]:
         lines.append(f"| page `{page}`, cold cache (ms) | "
                      + " | ".join(f"{r['pages'][page]['cold']:.0f}" for r in results) + " |")
         lines.append(f"| page `{page}`, warm cache (ms) | "
