@@ -150,12 +150,12 @@ def load_chunk(paths: list[str], today: date) -> Chunk:
 
 
 def _unchanged(file: ArticleFile, cached: dict | None) -> bool:
-    if cached is None or cached["path"] != str(file.path):
+    if cached is None or cached["path"] != file.path:
         return False
     if (file.size, file.mtime_ns) == (cached["file_size"], cached["file_mtime_ns"]):
         return True
     try:
-        return hashlib.blake2b(file.path.read_bytes(), digest_size=16).hexdigest() == cached["content_hash"]
+        return hashlib.blake2b(Path(file.path).read_bytes(), digest_size=16).hexdigest() == cached["content_hash"]
     except OSError:
         return False
 
@@ -243,7 +243,7 @@ def _nothing_changed(served: warehouse.Served, inputs: dict, unreused: list[Arti
     if len(skipped) != len(unreused):
         return False
     for file in unreused:
-        item = skipped.get(str(file.path))
+        item = skipped.get(file.path)
         if item is None or (item.get("size"), item.get("mtime_ns")) != (file.size, file.mtime_ns):
             return False
     return True
@@ -292,10 +292,10 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
     seen_ids: dict[str, ArticleFile] = {}
     duplicate_ids: list[ArticleFile] = []
     for file in files:
-        stem = file.path.stem
+        stem = file.stem
         if stem in seen_ids:
             duplicate_ids.append(file)
-            skipped.append(_skip(file, str(file.path), f"{file.path}: another file ({seen_ids[stem].path}) "
+            skipped.append(_skip(file, file.path, f"{file.path}: another file ({seen_ids[stem].path}) "
                                                        f"already has the article id {stem!r}"))
             continue
         seen_ids[stem] = file
@@ -318,9 +318,9 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
         try:
             reused_tables = warehouse.reuse(db_path, reuse_ids)
         except duckdb.Error:  # the served build cannot be read back: extract everything again
-            to_extract = sorted(to_extract + [seen_ids[i] for i in reuse_ids], key=lambda f: f.path.name)
+            to_extract = sorted(to_extract + [seen_ids[i] for i in reuse_ids], key=lambda f: f.path)
             reuse_ids, reused = [], set()
-    by_path = {str(f.path): f for f in to_extract}
+    by_path = {f.path: f for f in to_extract}
 
     record = warehouse.BuildRecord(
         build_id=warehouse.new_build_id(started), started_at=started, articles_dir=str(articles_dir),
@@ -333,7 +333,7 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
             warehouse.insert_rows(con, *reused_tables)
         hashes = {cached[i]["content_hash"]: i for i in reuse_ids}
         new = 0
-        for chunk in _extract_all([str(f.path) for f in to_extract], today, workers or os.cpu_count() or 1,
+        for chunk in _extract_all([f.path for f in to_extract], today, workers or os.cpu_count() or 1,
                                   progress):
             duplicates = []
             for path, problem, article_id, content_hash, article_warnings in chunk.outcomes:
