@@ -112,6 +112,18 @@ def _sentence_key(sentence: str) -> str:
     return _NON_WORD.sub(" ", sentence).strip().lower()
 
 
+def _sentence_keys(text: str):
+    """`_sentence_key` of text[start:end], as a function of (start, end).
+
+    An ASCII text is translated once, not sentence by sentence: translating is
+    character by character, so a slice of the translation is the slice's translation.
+    """
+    if not text.isascii():
+        return lambda start, end: _sentence_key(text[start:end])
+    translated = text.translate(_ASCII_KEY)
+    return lambda start, end: " ".join(translated[start:end].split())
+
+
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
     spans, cursor = [], 0
     for m in _PARAGRAPH_BREAK.finditer(text):
@@ -177,6 +189,10 @@ def extract(article: Article) -> Extraction:
     source = article.text
     ref = periods.Reference(article.published, article.year)
     period_triggers = periods.trigger_words_in(text)
+    sentence_key = _sentence_keys(text)
+    # Lower-casing that changes only ASCII letters is character by character, so a
+    # sentence's `numbers.lowered` is then a slice of the text's.
+    lower_text = numbers.lowered(text)
     all_figures = numbers.find_figures(text)
     paragraph_spans = _paragraph_spans(source)
     named = places.MentionIndex(text)
@@ -203,7 +219,7 @@ def extract(article: Article) -> Extraction:
                 in_sentence.append(all_figures[figure_index])
                 figure_index += 1
             sentence = text[s_start:s_end]
-            key = _sentence_key(sentence)
+            key = sentence_key(s_start, s_end)
             if key in seen_sentences:
                 continue
             seen_sentences.add(key)
@@ -213,9 +229,12 @@ def extract(article: Article) -> Extraction:
                 stated = None  # "priorities for 2025" in a 2024 article: a plan, not the figure's period
             back_reference = None
             if stated is None:
-                lower = numbers.lowered(sentence)
-                back_reference = (_SAME_PERIOD.search(sentence) if lower is None
-                                  else _SAME_PERIOD_LOWER.search(lower))
+                lower = numbers.lowered(sentence) if lower_text is None else lower_text[s_start:s_end]
+                if lower is None:
+                    back_reference = _SAME_PERIOD.search(sentence)
+                elif ("year" in lower or "period" in lower or "quarter" in lower or "half" in lower
+                      or "months" in lower):  # one ends every match; 4 times faster than searching
+                    back_reference = _SAME_PERIOD_LOWER.search(lower)
             if back_reference:
                 # "the same period" is whatever was stated last; "the quarter", "the year"
                 # name a span, so they mean the last calendar period stated.

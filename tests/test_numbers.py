@@ -235,6 +235,29 @@ def test_sentence_key_is_the_words_lower_cased_one_space_apart(sentence):
     assert _sentence_key(sentence) == re.sub(r"\W+", " ", sentence).strip().lower()
 
 
+@pytest.mark.parametrize("text", [
+    "In 2023, Shanghai's FDI rose -- up 5%! Tabs\tand\nlines _under_score.  Next one",
+    "caf\u00e9 \u00c9T\u00c9. \u0130stanbul -- 5%",
+])
+def test_sentence_keys_of_a_text_are_those_of_its_slices(text):
+    from etl.extract import _sentence_key, _sentence_keys
+    key = _sentence_keys(text)
+    spans = [(i, j) for i in range(0, len(text), 3) for j in range(i, len(text) + 1, 4)]
+    assert [key(i, j) for i, j in spans] == [_sentence_key(text[i:j]) for i, j in spans]
+
+
+@pytest.mark.parametrize("text", [
+    "In 2023, Shanghai's FDI ROSE 5%.", "caf\u00e9 \u4e0a\u6d77 UP \u2014 5%", "caf\u00e9 \u00c9T\u00c9", "\u03a3\u0391\u03a3 x",
+    "\u0130stanbul K", "\u212a\u017f FDI",
+])
+def test_lowered_text_sliced_is_its_slices_lowered(text):
+    from etl.numbers import lowered
+    whole = lowered(text)
+    if whole is not None:
+        spans = [(i, j) for i in range(len(text)) for j in range(i, len(text) + 1)]
+        assert [whole[i:j] for i, j in spans] == [lowered(text[i:j]) for i, j in spans]
+
+
 def test_trie_alternation_matches_exactly_its_words():
     import re
 
