@@ -222,18 +222,20 @@ WITH grouped AS (
     FROM facts_current WHERE {where} AND value IS NOT NULL
     GROUP BY indicator, geo, counterpart, year, period_start, period_end, value
 ), shown AS (
-    SELECT *, {conflict} AS conflict
-    FROM grouped ORDER BY year, geo, period_end NULLS FIRST, value, fact_id LIMIT ?
+    SELECT *, {conflict} AS conflict, count(*) OVER () AS observations_total
+    FROM grouped ORDER BY year DESC NULLS LAST, geo, period_end DESC NULLS LAST, value, fact_id LIMIT ?
 ), source AS (
     SELECT fact_id, label, unit, period_label, article, sentence, outlet, title, figure_text
     FROM facts_current WHERE {where} AND value IS NOT NULL
 )
 SELECT s.indicator, f.label, f.unit, s.geo, s.counterpart, s.year, s.period_start, s.period_end, f.period_label,
        s.full_year, s.value, s.qualifier, s.yoy_pct, s.sources, s.fact_id, f.article, f.sentence, s.published,
-       f.outlet, f.title, f.figure_text, {disputed} AS conflict
+       f.outlet, f.title, f.figure_text, {disputed} AS conflict, s.observations_total
 FROM shown s JOIN source f USING (fact_id) {disputed_join}
 ORDER BY s.year, s.geo, s.period_end NULLS FIRST, s.value, s.fact_id
 """
+# Beyond CHART_POINT_LIMIT the newest observations are kept (officials look at recent
+# years first) and `observations_total` says how many there were, so the page can say so.
 # Grouped on narrow columns only; the words shown (sentence, title, outlet) are then
 # fetched for the shown observations, all from one source fact (the earliest article),
 # so a point's sentence is always the one its fact_id names. Grouping the wide text

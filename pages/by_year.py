@@ -19,6 +19,12 @@ if observations.empty:
 
 event = st.plotly_chart(charts.by_year(observations, unit), on_select="rerun", selection_mode="points",
                         key="by-year-chart")
+total = int(observations["observations_total"].iloc[0])
+if total > len(observations):
+    shown_years = observations["year"].dropna()
+    st.info(f"The chart shows the newest {len(observations):,} of {total:,} figures"
+            + (f" ({int(shown_years.min())}–{int(shown_years.max())})" if len(shown_years) else "")
+            + ". Choose fewer places or years to see the rest.")
 chosen = ui.selected_point(event)
 if chosen:
     ui.open_article(chosen)

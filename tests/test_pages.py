@@ -128,3 +128,22 @@ def test_data_quality_lists_the_inferred_date(on_sample):
     dated = next(f for f in frames if "date_status" in f)
     assert list(dated["article"]) == ["undated_ciie-investment-promotion-conference"]
     assert list(dated["date_status"]) == ["inferred"] and list(dated["year"]) == [2023]
+
+
+def test_by_year_says_when_the_chart_keeps_only_the_newest_figures(on_sample, monkeypatch):
+    from app import queries
+
+    monkeypatch.setattr(queries, "CHART_POINT_LIMIT", 2)
+    queries.clear_cache()
+    at = dashboard(places="Shanghai")
+    at.switch_page("pages/by_year.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [i.value for i in at.info]
+    assert any(n.startswith("The chart shows the newest 2 of 5 figures (2022–2023)") for n in notes), notes
+    queries.clear_cache()
+
+
+def test_by_year_has_no_cut_notice_when_every_figure_fits(on_sample):
+    at = dashboard(places="Shanghai")
+    at.switch_page("pages/by_year.py").run()
+    assert not any("The chart shows the newest" in i.value for i in at.info)
