@@ -278,6 +278,7 @@ _EVENT_DAY = re.compile(
 )
 _FUTURE = re.compile(r"\b(?:will|is\s+scheduled|are\s+scheduled|is\s+set|to\s+be\s+held|upcoming|is\s+slated)\b", re.IGNORECASE | re.ASCII)
 _EVENT_DAY_LOWER, _FUTURE_LOWER = _lower_case(_EVENT_DAY), _lower_case(_FUTURE)
+_DIGIT = re.compile(r"[0-9]")   # _EVENT_DAY's \d, as it is ASCII-only
 
 
 def find_event_date(sentence: str, ref: Reference) -> date | None:
@@ -293,8 +294,10 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     else:
         event_day, any_month, future = _EVENT_DAY_LOWER, _ANY_MONTH_LOWER, _FUTURE_LOWER
         text = lower
+    # A month dates an event only next to its day's digits, and most sentences have no
+    # digit: looking for one first spares the slower search for a month in them.
     if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
-            or any_month.search(text)):
+            or (_DIGIT.search(text) and any_month.search(text))):
         return None
     m = event_day.search(text)
     if not m:

@@ -223,3 +223,22 @@ def test_narrowing_trigger_words_to_the_article_finds_the_same_periods():
     ref = Reference(None, 2024)
     for sentence in article.split(". "):
         assert find_period(sentence, ref, trigger_words_in(article)) == find_period(sentence, ref)
+
+
+def test_event_dates_are_found_only_with_a_day_word_or_a_digit():
+    """find_event_date looks no further in a sentence with neither: every _EVENT_DAY match has one."""
+    import re
+    from pathlib import Path
+
+    from etl.periods import _DIGIT, _EVENT_DAY
+    sentences = ["It opened on May 5th.", "It opened on 5 May 2023.", "It opened on Sept. 12, 2022.",
+                 "It opened last Friday.", "It opened this morning.", "It opened on May the fifth.",
+                 "It opened this March and will close next month."]
+    for path in sorted((Path(__file__).parent / "devset" / "articles").iterdir()):
+        sentences += re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8"))
+    matched = [s for s in sentences if _EVENT_DAY.search(s)]
+    assert len(matched) >= 6
+    for s in matched:
+        lower = s.lower()
+        assert any(w in lower for w in ("day", "tonight", "morning", "afternoon")) or _DIGIT.search(s)
+    assert find_event_date("It opened this March and will close next month.", ref("2024-05-10")) is None
