@@ -270,3 +270,21 @@ def test_a_fact_left_out_for_an_unknown_place_is_listed_as_rejected(sample_wareh
         assert (~shown.drop(index="stray-fact")["rejected"]).all()
     finally:
         wh.con.close()
+
+
+@pytest.mark.parametrize("limit", [1, 3, 5, 8, 13])
+def test_a_full_chart_keeps_exactly_the_newest_observations(sample_warehouse, monkeypatch, limit):
+    wh = queries.open_warehouse(sample_warehouse)
+    view = ViewFilter(None)  # every indicator: several places and periods in one year
+    queries.clear_cache()
+    every = queries.observations(wh, view)
+    assert len(every) == every["observations_total"].iloc[0] > 13, "the sample has enough to cut"
+    newest = every.sort_values(["year", "geo", "period_end", "value", "fact_id"],
+                               ascending=[False, True, False, True, True], na_position="last").head(limit)
+
+    monkeypatch.setattr(queries, "CHART_POINT_LIMIT", limit)
+    queries.clear_cache()
+    cut = queries.observations(wh, view)
+    queries.clear_cache()
+    assert sorted(cut["fact_id"]) == sorted(newest["fact_id"])
+    assert set(cut["observations_total"]) == {len(every)}
