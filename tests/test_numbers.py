@@ -258,6 +258,21 @@ def test_lowered_text_sliced_is_its_slices_lowered(text):
         assert [whole[i:j] for i, j in spans] == [lowered(text[i:j]) for i, j in spans]
 
 
+def test_a_qualifier_before_a_figure_ends_in_one_of_its_last_words():
+    """_qualifier searches only windows that end in one of _QUALIFIER_LAST_WORDS: every match does."""
+    from etl.numbers import _QUALIFIER_BEFORE, _QUALIFIER_LAST_WORDS, _QUALIFIER_WORD, lowered
+    windows = [f"{lead}{phrase}{tail}" for phrase in _QUALIFIER_WORD
+               for lead in ("", "rose by ", "x-", "Just ", "well\t")
+               for tail in (" ", "\t", " a total of ", " the  ", " \n", "\u2003 ", " THE ")]
+    windows += [w.upper() for w in windows] + [w.replace("s", "\u017f") for w in windows]
+    matched = 0
+    for window in windows:
+        if _QUALIFIER_BEFORE.search(window, lowered(window)):
+            matched += 1
+            assert window.lower().rstrip().endswith(_QUALIFIER_LAST_WORDS), window
+    assert matched > len(_QUALIFIER_WORD) * 20
+
+
 def test_trie_alternation_matches_exactly_its_words():
     import re
 
