@@ -285,32 +285,26 @@ def observations(wh: Warehouse, view: ViewFilter) -> pd.DataFrame:
 _RECENCY = warehouse.RECENCY
 
 
-def _precomputed_latest(wh: Warehouse, view: ViewFilter) -> bool:
-    """Whether the build's `latest_figures` answers "latest" for this view: every source
-    and years that cover every fact's year (it holds the latest of each indicator and
-    place over all of them; facts without a year never pass a year filter)."""
-    bounds = year_bounds(wh)
-    return (view.article is None and view.year_from is not None and view.year_to is not None
-            and (bounds is None or (view.year_from <= bounds[0] and view.year_to >= bounds[1]))
-            and has_table(wh, "latest_figures"))
+def _latest_source(wh: Warehouse, view: ViewFilter, precomputed: bool) -> str:
+    """The table "latest" chooses from: the build's `latest_by_year` (each indicator's
+    latest figure per place and year, over every source) unless one article is chosen,
+    or `facts_current`. Both give the same rows (pinned by tests)."""
+    if precomputed and view.article is None and has_table(wh, "latest_by_year"):
+        return "latest_by_year"
+    return "facts_current"
 
 
 @_cached
 def latest(wh: Warehouse, view: ViewFilter, tier: str | None, precomputed: bool = True) -> pd.DataFrame:
-    """The most recent observation of every indicator (of `tier`) for each place in view.
-
-    Under every source and all years it is read from the build's `latest_figures`
-    table; other views choose among their facts here, the same way."""
+    """The most recent observation of every indicator (of `tier`) for each place in view."""
     where, params = view.where(with_indicator=False)
     tier_clause = "AND tier = ?" if tier else ""
     params = [*params, *([tier] if tier else [])]
-    if precomputed and _precomputed_latest(wh, view):
-        return _frame(wh, f"SELECT {FACT_COLUMNS}, tier FROM latest_figures WHERE {where} {tier_clause} "
-                          "ORDER BY tier DESC, indicator, geo", params)
+    source = _latest_source(wh, view, precomputed)
     return _frame(wh, f"""
         SELECT {FACT_COLUMNS}, tier
-        FROM facts_current WHERE {where} {tier_clause} AND fact_id IN (
-            SELECT arg_max(fact_id, {_RECENCY}) FROM facts_current
+        FROM {source} WHERE {where} {tier_clause} AND fact_id IN (
+            SELECT arg_max(fact_id, {_RECENCY}) FROM {source}
             WHERE {where} {tier_clause} AND value IS NOT NULL GROUP BY indicator, geo)
         ORDER BY tier DESC, indicator, geo""", params + params)
 
@@ -323,13 +317,11 @@ _DISTRICT_COLUMNS = """geo, value, unit, label, year, period_label, qualifier, y
 def district_latest(wh: Warehouse, view: ViewFilter, precomputed: bool = True) -> pd.DataFrame:
     """Per district, the latest observation of the indicator within the view's years."""
     where, params = view.where()
-    if precomputed and _precomputed_latest(wh, view):
-        return _frame(wh, f"SELECT {_DISTRICT_COLUMNS} FROM latest_figures WHERE {where} "
-                          "AND geo_level = 'district' ORDER BY value DESC, geo", params)
+    source = _latest_source(wh, view, precomputed)
     return _frame(wh, f"""
         SELECT {_DISTRICT_COLUMNS}
-        FROM facts_current WHERE {where} AND fact_id IN (
-            SELECT arg_max(fact_id, {_RECENCY}) FROM facts_current
+        FROM {source} WHERE {where} AND fact_id IN (
+            SELECT arg_max(fact_id, {_RECENCY}) FROM {source}
             WHERE {where} AND value IS NOT NULL
               AND geo IN (SELECT name FROM places WHERE level = 'district') GROUP BY geo)
         ORDER BY value DESC, geo""", params + params)

@@ -149,7 +149,7 @@ CREATE TABLE builds (
 
 # The most recent figure first: by the period's end, then full years before part
 # years, then the later article; fact_id settles any tie so the choice is stable.
-# (The dashboard's "latest" query and the `latest_figures` table below both use it.)
+# (The dashboard's "latest" query and the `latest_by_year` table below both use it.)
 # A struct compares field by field (4x cheaper than the formatted string it replaced,
 # same order); no period and no year means no recency, so such a fact is never "latest".
 RECENCY = ("CASE WHEN coalesce(period_end, period_start, make_date(year, 12, 31)) IS NOT NULL THEN "
@@ -197,14 +197,15 @@ SELECT indicator, geo, coalesce(counterpart, '') AS cp, year, period_start, peri
 FROM facts_current WHERE value IS NOT NULL
 GROUP BY ALL HAVING count(DISTINCT value) > 1;
 
--- The latest figure of every indicator for each place, over every year and source
--- (rows of facts_current, chosen by RECENCY): Overview and the district map under
--- the default filters read these few hundred rows instead of every fact.
-CREATE TABLE latest_figures AS
+-- The latest figure of every indicator for each place in each year, over every source
+-- (rows of facts_current, chosen by RECENCY). The latest over any span of years is the
+-- latest of these, so Overview and the district map choose among a few thousand rows
+-- instead of every fact, whatever the year filter.
+CREATE TABLE latest_by_year AS
 SELECT * FROM facts_current WHERE fact_id IN (
     SELECT arg_max(fact_id, {recency}) FROM facts_current
-    WHERE value IS NOT NULL AND year IS NOT NULL GROUP BY indicator, geo)
-ORDER BY indicator, geo;
+    WHERE value IS NOT NULL GROUP BY indicator, geo, year)
+ORDER BY indicator, geo, year;
 
 -- Facts left out of facts_current, as extracted: rejected by an analyst's correction
 -- (or naming an indicator or place the catalog lacks). By source lists them without

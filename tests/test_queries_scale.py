@@ -1,7 +1,7 @@
 """What keeps the dashboard fast at millions of facts must not change a single figure.
 
-- `latest_figures` (built with every build) gives the same rows as choosing the
-  latest figure over `facts_current` at request time;
+- `latest_by_year` (built with every build) gives the same "latest" rows as
+  choosing among every fact of `facts_current`, for any years and places;
 - By source lists rejected facts from `facts_rejected`, never reading `facts`;
 - above ARTICLE_CHOICES_MAX articles the source filter is a box for an id, and
   links still restore it;
@@ -29,48 +29,49 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
 
 
-def test_precomputed_latest_equals_the_query_over_facts_current(sample_warehouse):
+def test_latest_from_the_per_year_table_equals_the_query_over_every_fact(sample_warehouse):
     wh = queries.open_warehouse(sample_warehouse)
-    assert queries.has_table(wh, "latest_figures")
+    assert queries.has_table(wh, "latest_by_year")
     lo, hi = queries.year_bounds(wh)
     districts = tuple(queries.places(wh).query("level == 'district'")["name"])
     views = [ViewFilter(None, lo, hi), ViewFilter(None, lo, hi, ("Shanghai",)),
-             ViewFilter(None, lo - 5, hi + 5, ("Shanghai", "China", "Pudong")), ViewFilter(None, lo, hi, districts)]
+             ViewFilter(None, lo - 5, hi + 5, ("Shanghai", "China", "Pudong")), ViewFilter(None, lo, hi, districts),
+             ViewFilter(None, lo, hi - 1), ViewFilter(None, lo + 1, hi), ViewFilter(None, hi - 1, hi - 1),
+             ViewFilter(None, None, None), ViewFilter(None, None, hi - 2, ("Shanghai",))]
     for view in views:
-        assert queries._precomputed_latest(wh, view)
+        assert queries._latest_source(wh, view, True) == "latest_by_year"
         for tier in (None, "core", "activity"):
-            fast = queries.latest(wh, view, tier)
-            _same(fast, queries.latest(wh, view, tier, False))
+            _same(queries.latest(wh, view, tier), queries.latest(wh, view, tier, False))
     assert len(queries.latest(wh, views[0], None)) > 10, "the sample has many indicator/place pairs"
+    narrow = queries.latest(wh, ViewFilter(None, hi - 1, hi - 1, ("Shanghai",)), None)
+    assert not narrow.empty and set(narrow["year"]) == {hi - 1}
     for indicator in queries.indicators(wh)["key"]:
-        view = ViewFilter(indicator, lo, hi, districts)
-        _same(queries.district_latest(wh, view), queries.district_latest(wh, view, False))
+        for years in ((lo, hi), (lo, hi - 1), (hi, hi)):
+            view = ViewFilter(indicator, *years, districts)
+            _same(queries.district_latest(wh, view), queries.district_latest(wh, view, False))
 
 
-def test_the_table_holds_the_latest_of_every_indicator_and_place(sample_warehouse):
+def test_the_table_holds_the_latest_of_every_indicator_place_and_year(sample_warehouse):
     con = queries.open_warehouse(sample_warehouse).con.cursor()
     try:
         expected = con.execute(f"""
             SELECT arg_max(fact_id, {warehouse.RECENCY}) FROM facts_current
-            WHERE value IS NOT NULL AND year IS NOT NULL GROUP BY indicator, geo ORDER BY 1""").fetchall()
-        stored = con.execute("SELECT fact_id FROM latest_figures ORDER BY 1").fetchall()
+            WHERE value IS NOT NULL GROUP BY indicator, geo, year ORDER BY 1""").fetchall()
+        stored = con.execute("SELECT fact_id FROM latest_by_year ORDER BY 1").fetchall()
         assert stored == expected
-        same_rows = con.execute("SELECT count(*) FROM (SELECT * FROM latest_figures EXCEPT "
+        same_rows = con.execute("SELECT count(*) FROM (SELECT * FROM latest_by_year EXCEPT "
                                 "SELECT * FROM facts_current)").fetchall()[0][0]
-        assert same_rows == 0, "latest_figures rows are facts_current rows, unchanged"
+        assert same_rows == 0, "latest_by_year rows are facts_current rows, unchanged"
     finally:
         con.close()
 
 
-def test_narrower_years_or_one_source_are_chosen_at_request_time(sample_warehouse):
+def test_one_source_is_chosen_among_its_own_facts(sample_warehouse):
     wh = queries.open_warehouse(sample_warehouse)
-    lo, hi = queries.year_bounds(wh)
     article = queries.article_list(wh).iloc[0]["id"]
-    for view in (ViewFilter(None, lo, hi - 1), ViewFilter(None, lo + 1, hi), ViewFilter(None, lo, hi, (), article),
-                 ViewFilter(None, None, None)):
-        assert not queries._precomputed_latest(wh, view)
-    narrow = queries.latest(wh, ViewFilter(None, hi - 1, hi - 1, ("Shanghai",)), None)
-    assert not narrow.empty and set(narrow["year"]) == {hi - 1}
+    view = ViewFilter(None, None, None, (), article)
+    assert queries._latest_source(wh, view, True) == "facts_current"
+    assert set(queries.latest(wh, view, None)["article"]) == {article}
 
 
 def test_a_correction_reaches_the_precomputed_latest_figures(fresh_warehouse):
