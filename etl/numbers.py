@@ -203,6 +203,8 @@ _QUALIFIER_AFTER = re.compile(r"^(?:-plus\b|\+|\s+or more\b|\s+and above\b)", re
 _MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December"
            r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec")
 _MONTH_BEFORE = CaselessPattern(rf"\b(?:{_MONTHS})\.?\s*$", re.ASCII)
+# Every _MONTH_BEFORE match ends in one of these, then spaces.
+_MONTH_LAST_WORDS = tuple(w + dot for w in _MONTHS.lower().replace("sept?", "sep|sept").split("|") for dot in ("", "."))
 _MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)
 _DURATION_AFTER = re.compile(
     r"^[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
@@ -283,9 +285,13 @@ def _kind(text: str, lower: str | None, m: re.Match, value: float, currency: str
         return "time"
     if m.group("scale") is None and num.isdigit() and len(num) == 4 and 1900 <= value <= 2099:
         return "year"
-    if _MONTH_BEFORE.search(before, lower_before) or _MONTH_AFTER.match(after):
+    # The look-behinds are searches over 30 characters; they run only where a string
+    # test finds the words they end in.
+    last_word = (before.lower() if lower_before is None else lower_before).rstrip()
+    if ((last_word.endswith(_MONTH_LAST_WORDS) and _MONTH_BEFORE.search(before, lower_before))
+            or _MONTH_AFTER.match(after)):
         return "date"
-    if _PERIOD_BEFORE.search(before, lower_before) and _PERIOD_AFTER.match(after):
+    if _PERIOD_AFTER.match(after) and _PERIOD_BEFORE.search(before, lower_before):
         return "period"
     if _DURATION_AFTER.match(after):
         return "duration"

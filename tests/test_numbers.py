@@ -273,6 +273,21 @@ def test_a_qualifier_before_a_figure_ends_in_one_of_its_last_words():
     assert matched > len(_QUALIFIER_WORD) * 20
 
 
+def test_a_month_before_a_figure_ends_in_one_of_its_last_words():
+    """_kind searches for a month only in windows that end in one of _MONTH_LAST_WORDS: every match does."""
+    from etl.numbers import _MONTH_BEFORE, _MONTH_LAST_WORDS, _MONTHS, lowered
+    months = _MONTHS.replace("Sept?", "Sep|Sept").split("|")
+    windows = [f"{lead}{month}{tail}" for month in months for lead in ("", "on ", "x-", "\t")
+               for tail in ("", " ", ".", ". ", "\t\n", ".\u2003 ", "  ")]
+    windows += [w.upper() for w in windows] + [w.replace("s", "\u017f") for w in windows]
+    matched = 0
+    for window in windows:
+        if _MONTH_BEFORE.search(window, lowered(window)):
+            matched += 1
+            assert window.lower().rstrip().endswith(_MONTH_LAST_WORDS), window
+    assert matched > len(months) * 20
+
+
 def test_trie_alternation_matches_exactly_its_words():
     import re
 
