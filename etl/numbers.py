@@ -13,6 +13,7 @@ those of the original text.
 from __future__ import annotations
 
 import re
+import re._parser as _parser
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -102,6 +103,41 @@ def trie_alternation(words: list[str]) -> str:
     return f"(?:{body})?" if "" in words else body
 
 
+def required_strings(source: str, flags: int = 0) -> tuple[str, ...] | None:
+    """A few strings one of which every match of the regex holds, or None when none are found.
+
+    Read from the parsed regex: a run of literal characters that must be matched,
+    or such runs of every branch of a group that must be matched.
+    """
+    found = _required(_parser.parse(source, flags))
+    return tuple(sorted(found)) if found else None
+
+
+def _required(items) -> frozenset[str] | None:
+    """For a parsed sequence: the best of its mandatory parts' string sets (longest shortest string)."""
+    choices, run = [], []
+    for op, av in list(items) + [(None, None)]:
+        if op is _parser.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            choices.append(frozenset(["".join(run)]))
+            run = []
+        inner = None
+        if op is _parser.SUBPATTERN:
+            inner = _required(av[3])
+        elif op is _parser.BRANCH:
+            branches = [_required(branch) for branch in av[1]]
+            inner = None if None in branches else frozenset().union(*branches)
+        elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT) and av[0] >= 1:
+            inner = _required(av[2])
+        if inner:
+            choices.append(inner)
+    if not choices:
+        return None
+    return max(choices, key=lambda strings: (min(map(len, strings)), -len(strings)))
+
+
 class CaselessPattern:
     """A case-insensitive regex, searched case-sensitively in `lowered` text when it can be.
 
@@ -114,6 +150,10 @@ class CaselessPattern:
         self.source, self.flags = source, flags | re.IGNORECASE
         lower_source = lower_case_source(source)
         self.lower_case = re.compile(lower_source, flags & ~re.IGNORECASE) if lower_source is not None else None
+        # Most searches find nothing; a few substring tests tell most of those apart
+        # without running the regex (only worth it for few, long strings).
+        required = required_strings(lower_source, flags & ~re.IGNORECASE) if lower_source is not None else None
+        self.required = required if required and len(required) <= 8 and min(map(len, required)) >= 3 else None
 
     @cached_property
     def pattern(self) -> re.Pattern:
@@ -122,6 +162,12 @@ class CaselessPattern:
     def search(self, text: str, lower: str | None) -> re.Match | None:
         """Search `text`; `lower` is `lowered(text)`."""
         if lower is not None and self.lower_case is not None:
+            if self.required is not None:
+                for required in self.required:
+                    if required in lower:
+                        break
+                else:
+                    return None
             return self.lower_case.search(lower)
         return self.pattern.search(text)
 

@@ -296,3 +296,46 @@ def test_trie_alternation_matches_exactly_its_words():
     whole = re.compile(f"(?:{trie_alternation(sorted(words))})\\Z")
     assert all(whole.match(w) for w in words)
     assert not any(whole.match(w) for w in ["", "ac", "tw", "c", "u_s", "twenty2"])
+
+
+@pytest.mark.parametrize("source, expected", [
+    (r"abc", ("abc",)),
+    (r"ab\s+cdef", ("cdef",)),
+    (r"(?:foo|barbaz)\s#", ("barbaz", "foo")),
+    (r"(?:foo|bar)?x", ("x",)),
+    (r"(?:foo|\w+)yz", ("yz",)),
+    (r"(?:foo|\w+)", None),
+    (r"\b(?:ab)+c?", ("ab",)),
+    (r"x(?=longer)", ("x",)),
+])
+def test_required_strings_are_those_every_match_holds(source, expected):
+    from etl.numbers import required_strings
+    assert required_strings(source) == expected
+
+
+def test_cues_find_nothing_in_texts_without_their_required_strings():
+    """CaselessPattern skips its search where none of `required` is: pinned on every cue of the
+    catalog, searched in every sentence of the dev set with each figure as the target."""
+    import re
+    from pathlib import Path
+
+    from etl import indicators
+    from etl.numbers import lowered
+    patterns = [c for rule in indicators.rules() for c in rule.cues]
+    patterns += [rule.requires for rule in indicators.rules() if rule.requires is not None]
+    assert sum(p.required is not None for p in patterns) > len(patterns) // 2
+    texts = []
+    for path in sorted((Path(__file__).parent / "devset" / "articles").iterdir()):
+        for sentence in re.split(r"(?<=[.!?])\s+", fold_punctuation(path.read_text(encoding="utf-8"))):
+            figures = find_figures(sentence)
+            texts += [indicators.cue_text(sentence, 0, f, [o for o in figures if o is not f]) for f in figures]
+    matched = 0
+    for text in texts:
+        lower = lowered(text)
+        if lower is None:
+            continue
+        for pattern in patterns:
+            if pattern.required is not None and pattern.lower_case.search(lower):
+                matched += 1
+                assert any(s in lower for s in pattern.required), (pattern.source, text)
+    assert matched > 50
