@@ -105,10 +105,14 @@ class HeadIndex:
     finder: re.Pattern   # a character that ends a word, then a known head
     # head -> (regex of the alternatives that can start with it, entry index of each of its groups)
     by_head: dict[str, tuple[re.Pattern, list[int]]]
+    # what the finder finds -> its head: the head itself, or, for a head no name is just
+    # (such as "the"), each whole spelling, so that "the" alone is no word start worth trying
+    head_of: dict[str, str]
 
     @classmethod
     def build(cls, entries: list[dict]) -> "HeadIndex | None":
         alternatives: dict[str, list[tuple[int, str]]] = {}
+        spellings_of: dict[str, set[str]] = {}   # head -> the spellings, lower-cased, that start with it
         for i, entry in enumerate(entries):
             for pattern in entry["patterns"]:
                 if not pattern.isascii():
@@ -122,14 +126,18 @@ class HeadIndex:
                     return None
                 for head in heads:
                     alternatives.setdefault(head, []).append((i, pattern))
+                for spelling in spellings:
+                    spellings_of.setdefault(_HEAD.match(spelling.lower()).group(), set()).add(spelling.lower())
         by_head = {}
         for head, alts in alternatives.items():
             groups: dict[int, list[str]] = {}   # entry index -> its spellings with this head, in order
             for i, pattern in alts:
                 groups.setdefault(i, []).append(pattern)
             by_head[head] = (_alternation([{"patterns": p} for p in groups.values()]), list(groups))
-        finder = re.compile(r"[^\w-](?=(" + trie_alternation(sorted(by_head)) + r")(?![a-z0-9]))")
-        return cls(finder, by_head)
+        head_of = {found: head for head, spellings in spellings_of.items()
+                   for found in ([head] if head in spellings else spellings)}
+        finder = re.compile(r"[^\w-](?=(" + trie_alternation(sorted(head_of)) + r")(?![a-z0-9]))")
+        return cls(finder, by_head, head_of)
 
     def matches(self, text: str) -> list[tuple[int, int, int]] | None:
         """(entry index, start, end) of every name in `text`, or None when the text needs the full regex."""
@@ -143,7 +151,7 @@ class HeadIndex:
             start = m.start()
             if start < resume:
                 continue
-            pattern, entry_of_group = self.by_head[m.group(1)]
+            pattern, entry_of_group = self.by_head[self.head_of[m.group(1)]]
             name = pattern.match(text, start)
             if name is not None:
                 found.append((entry_of_group[int(name.lastgroup[1:])], start, name.end()))

@@ -155,6 +155,9 @@ def test_article_is_filed_under_the_district_it_is_about(paragraphs, expected):
     "Shanghai's Pudong New Area and the city-wide plan", "Jing'an, Jingan and Jing An; Lin-gang or Lingang",
     "\u017fhanghai", "\u212aorea", "caf\u00e9 Shanghai\u00e9 Pudong \u00a5 the city's districts", "_China x-Shanghai",
     "Made in China, in China", "Hong Kong's and the U.S. and US-based firms",
+    # names that begin with a word no name is alone ("the", "chinese", "city"): found whole
+    "The City's districts, the cityscape, the city, the whole country and the country's; the",
+    "Chinese mainland firms, Chinese firms, mainland China, the mainland, city-wide, city wide, cities",
 ])
 def test_mentions_are_those_of_the_full_gazetteer_regex(text):
     from etl.places import gazetteer
