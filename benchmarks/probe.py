@@ -162,9 +162,10 @@ def probe_build(args) -> dict:
     build_module._unchanged = _timed(phases, "check unchanged (stat/hash)", build_module._unchanged)
     warehouse.read_served = _timed(phases, "read cache index", warehouse.read_served)
     warehouse.reuse = _timed(phases, "copy unchanged rows", warehouse.reuse)
-    # Extraction runs inside the write (chunks are inserted as they arrive): the write's
-    # own time is reported with the time spent waiting for extracted chunks taken out.
-    build_module._extract_all = _timed_generator(phases, "extract changed", build_module._extract_all)
+    # Extraction starts in worker processes before the write and runs beside it (chunks
+    # are inserted as they arrive): the time the write waits for chunks is reported on
+    # its own and taken out of the write's.
+    build_module._counted = _timed_generator(phases, "wait for extraction", build_module._counted)
     writes: dict[str, float] = {}
     warehouse.write_with = _timed(writes, "write warehouse", warehouse.write_with)
     warehouse.write_incremental = _timed(writes, "write warehouse", warehouse.write_incremental)
@@ -184,7 +185,7 @@ def probe_build(args) -> dict:
                                  today=date.today())
     seconds = time.perf_counter() - started
     if "write warehouse" in writes:
-        phases["write warehouse"] = writes["write warehouse"] - phases.get("extract changed", 0.0)
+        phases["write warehouse"] = writes["write warehouse"] - phases.get("wait for extraction", 0.0)
     phases["other (arrow tables, bookkeeping)"] = seconds - sum(phases.values())
     if "write warehouse" in phases:
         inside = sum(detail.values())

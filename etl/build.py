@@ -160,8 +160,14 @@ def _unchanged(file: ArticleFile, cached: dict | None) -> bool:
         return False
 
 
-def _extract_all(paths: list[str], today: date, workers: int, progress: bool):
-    """Chunks of extracted files, in the order of `paths`."""
+@contextmanager
+def _extraction(paths: list[str], today: date, workers: int, progress: bool):
+    """The extracted chunks of `paths`, in order, as an iterator.
+
+    With a process pool every chunk is handed to the workers on entry, so files are
+    extracted while the write creates or copies the warehouse and deletes changed
+    rows; leaving the block stops the workers whether or not all were read.
+    """
     size = CHUNK_FILES
     if len(paths) < PARALLEL_FROM or workers <= 1:
         chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
@@ -178,15 +184,19 @@ def _extract_all(paths: list[str], today: date, workers: int, progress: bool):
 
         bar = tqdm(total=len(paths), desc="extracting", unit="article", file=sys.stderr)
     try:
-        for chunk in results:
-            if bar is not None:
-                bar.update(len(chunk.outcomes))
-            yield chunk
+        yield _counted(results, bar)
     finally:
         if bar is not None:
             bar.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _counted(chunks, bar):
+    for chunk in chunks:
+        if bar is not None:
+            bar.update(len(chunk.outcomes))
+        yield chunk
 
 
 def build(articles_dir: Path, db_path: Path, *, corrections_path: Path | None = None,
@@ -333,8 +343,7 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
             warehouse.insert_rows(con, *reused_tables)
         hashes = {cached[i]["content_hash"]: i for i in reuse_ids}
         new = 0
-        for chunk in _extract_all([f.path for f in to_extract], today, workers or os.cpu_count() or 1,
-                                  progress):
+        for chunk in extracted:
             duplicates = []
             for path, problem, article_id, content_hash, article_warnings in chunk.outcomes:
                 if problem:
@@ -363,9 +372,10 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
             raise BuildError(f"none of the {len(files)} article files in {articles_dir} could be loaded ({reasons})")
         return replace(record, articles_loaded=loaded_count)
 
-    if base is not None:
-        return warehouse.write_incremental(db_path, record, load, gone=gone, corrections=corrections)
-    return warehouse.write_with(db_path, record, load, corrections=corrections)
+    with _extraction([f.path for f in to_extract], today, workers or os.cpu_count() or 1, progress) as extracted:
+        if base is not None:
+            return warehouse.write_incremental(db_path, record, load, gone=gone, corrections=corrections)
+        return warehouse.write_with(db_path, record, load, corrections=corrections)
 
 
 def run_build(articles_dir: Path, db_path: Path, *, progress: bool = True,
