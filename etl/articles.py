@@ -50,11 +50,14 @@ class Article:
     warnings: tuple[str, ...] = field(default=())
 
 
+# (words one of which every match holds, pattern, outlet): testing for the words is
+# ~1 us, scanning a 4 KB article with the pattern 20-60 us, and most articles name none.
 _OUTLETS = [
-    (re.compile(r"/\s*SHINE\b|Shanghai Daily"), "Shanghai Daily"),
-    (re.compile(r"\(Xinhua\)|\bXinhua\b"), "Xinhua"),
-    (re.compile(r"China Daily|chinadaily\.com\.cn"), "China Daily"),
-    (re.compile(r"english\.shanghai\.gov\.cn|International Services Shanghai"), "Shanghai government portal"),
+    (("SHINE", "Shanghai Daily"), re.compile(r"/\s*SHINE\b|Shanghai Daily"), "Shanghai Daily"),
+    (("Xinhua",), re.compile(r"\(Xinhua\)|\bXinhua\b"), "Xinhua"),
+    (("China Daily", "chinadaily.com.cn"), re.compile(r"China Daily|chinadaily\.com\.cn"), "China Daily"),
+    (("english.shanghai.gov.cn", "International Services Shanghai"),
+     re.compile(r"english\.shanghai\.gov\.cn|International Services Shanghai"), "Shanghai government portal"),
 ]
 
 
@@ -97,7 +100,8 @@ def parse_article(article_id: str, raw: str, *, path: str | None = None, today: 
     else:
         year = infer_year(text)
         status = "inferred" if year else "unknown"
-    outlet = next((name for pattern, name in _OUTLETS if pattern.search(text)), None)
+    outlet = next((name for words, pattern, name in _OUTLETS
+                   if any(word in text for word in words) and pattern.search(text)), None)
     return Article(article_id, text, published, year, status, _title(text), outlet, path,
                    content_hash(text), tuple(warnings))
 

@@ -51,6 +51,11 @@ PARALLEL_FROM = 400
 CHUNK_FILES = 64
 """Files per extraction task: each comes back as one Arrow table per row kind."""
 
+INSERT_BATCH_FILES = 2048
+"""Extracted files whose rows are appended to the warehouse in one INSERT per table.
+Each INSERT has a fixed cost (~5 ms): appending every 64-file chunk on its own cost
+1.8 s per 10,000 articles, batches of this size 0.4 s."""
+
 INCREMENTAL_UP_TO = 0.25
 """Patch the served build when at most this share of its articles changed or went away."""
 
@@ -343,6 +348,8 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
             warehouse.insert_rows(con, *reused_tables)
         hashes = {cached[i]["content_hash"]: i for i in reuse_ids}
         new = 0
+        pending: list[list[pa.Table]] = [[], [], []]  # articles, facts, figures not yet appended
+        pending_files = 0
         for chunk in extracted:
             duplicates = []
             for path, problem, article_id, content_hash, article_warnings in chunk.outcomes:
@@ -362,7 +369,15 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
                 drop = pa.array(duplicates, pa.string())
                 tables = [t.filter(pc.invert(pc.is_in(t[key], value_set=drop)))
                           for t, key in zip(tables, ("id", "article", "article"))]
-            warehouse.insert_rows(con, *tables)
+            if chunk.articles is not None:
+                for rows, table in zip(pending, tables):
+                    rows.append(table)
+                pending_files += len(chunk.outcomes)
+            if pending_files >= INSERT_BATCH_FILES:
+                warehouse.insert_rows(con, *(pa.concat_tables(rows) for rows in pending))
+                pending, pending_files = [[], [], []], 0
+        if pending_files:
+            warehouse.insert_rows(con, *(pa.concat_tables(rows) for rows in pending))
         loaded_count = new + len(reuse_ids)
         if not loaded_count:
             if not files:
