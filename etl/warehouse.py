@@ -422,25 +422,17 @@ def write_with(db_path: Path, record: BuildRecord, load, *, corrections: list[di
     under `build_lock`. (Benchmarks fill builds of millions of facts with SQL
     through this, without holding the rows in Python.)
     """
-    def fill(target: Path) -> dict:
-        con = duckdb.connect(str(target), config=WRITE_CONFIG)
-        try:
-            con.execute(SCHEMA)
-            _insert(con, "indicators", [vars(i) for i in catalog().values()],
-                    ["key", "label", "unit", "tier", "kind", "description"])
-            _insert(con, "places", [{"name": p.name, "level": p.level, "parent": p.parent, "geo": p.geo}
-                                    for p in all_places()], ["name", "level", "parent", "geo"])
-            final = load(con)
-            _check_keys(con)
-            _load_corrections(con, corrections or [])
-            _derive(con)
-            summary = _record_build(con, final if isinstance(final, BuildRecord) else record)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        return summary
+    def write(con) -> BuildRecord:
+        con.execute(SCHEMA)
+        _insert(con, "indicators", [vars(i) for i in catalog().values()],
+                ["key", "label", "unit", "tier", "kind", "description"])
+        _insert(con, "places", [{"name": p.name, "level": p.level, "parent": p.parent, "geo": p.geo}
+                                for p in all_places()], ["name", "level", "parent", "geo"])
+        final = _load_rows(con, load, record, corrections or [])
+        _derive(con)
+        return final
 
-    return _publish(db_path, record.build_id, fill)
+    return _publish(db_path, record.build_id, lambda target: _fill(target, write))
 
 
 def write_incremental(db_path: Path, record: BuildRecord, load, *, gone: list[str],
@@ -460,38 +452,54 @@ def write_incremental(db_path: Path, record: BuildRecord, load, *, gone: list[st
     if source is None:
         raise FileNotFoundError(f"{db_path}: no served build to patch")
 
+    def write(con) -> BuildRecord:
+        con.execute("DROP SCHEMA IF EXISTS delta CASCADE")
+        con.execute("CREATE SCHEMA delta")
+        con.register("gone_ids", pa.table({"id": pa.array(gone, pa.string())}))
+        con.execute("CREATE TABLE delta.gone AS SELECT DISTINCT id FROM gone_ids")
+        con.unregister("gone_ids")
+        # Articles whose derived rows may change: gone ones, and those whose facts a
+        # correction names (the corrections file may have changed).
+        con.execute("CREATE TABLE delta.affected AS SELECT id FROM delta.gone UNION "
+                    "SELECT f.article FROM corrections c JOIN facts f USING (fact_id)")
+        con.execute("DELETE FROM builds")
+        con.execute("DELETE FROM corrections")
+        for table, key in (("unclassified_figures", "article"), ("facts", "article"), ("articles", "id")):
+            con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM delta.gone)")
+        con.execute("CREATE TABLE delta.kept AS SELECT id FROM articles")
+        final = _load_rows(con, load, record, corrections)
+        con.execute("INSERT INTO delta.affected SELECT id FROM articles ANTI JOIN delta.kept USING (id) "
+                    "UNION ALL SELECT f.article FROM corrections c JOIN facts f USING (fact_id)")
+        _rederive(con)
+        con.execute("DROP SCHEMA delta CASCADE")
+        return final
+
     def fill(target: Path) -> dict:
         shutil.copyfile(source, target)
-        con = duckdb.connect(str(target), config=WRITE_CONFIG)
-        try:
-            con.execute("DROP SCHEMA IF EXISTS delta CASCADE")
-            con.execute("CREATE SCHEMA delta")
-            con.register("gone_ids", pa.table({"id": pa.array(gone, pa.string())}))
-            con.execute("CREATE TABLE delta.gone AS SELECT DISTINCT id FROM gone_ids")
-            con.unregister("gone_ids")
-            # Articles whose derived rows may change: gone ones, and those whose facts a
-            # correction names (the corrections file may have changed).
-            con.execute("CREATE TABLE delta.affected AS SELECT id FROM delta.gone UNION "
-                        "SELECT f.article FROM corrections c JOIN facts f USING (fact_id)")
-            con.execute("DELETE FROM builds")
-            con.execute("DELETE FROM corrections")
-            for table, key in (("unclassified_figures", "article"), ("facts", "article"), ("articles", "id")):
-                con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM delta.gone)")
-            con.execute("CREATE TABLE delta.kept AS SELECT id FROM articles")
-            final = load(con)
-            _check_keys(con)
-            _load_corrections(con, corrections)
-            con.execute("INSERT INTO delta.affected SELECT id FROM articles ANTI JOIN delta.kept USING (id) "
-                        "UNION ALL SELECT f.article FROM corrections c JOIN facts f USING (fact_id)")
-            _rederive(con)
-            con.execute("DROP SCHEMA delta CASCADE")
-            summary = _record_build(con, final if isinstance(final, BuildRecord) else record)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        return summary
+        return _fill(target, write)
 
     return _publish(db_path, record.build_id, fill)
+
+
+def _fill(target: Path, write) -> dict:
+    """Write one build file: `write(con)` fills it and returns the record to store;
+    then the build row and a checkpoint. Returns the build's summary row."""
+    con = duckdb.connect(str(target), config=WRITE_CONFIG)
+    try:
+        summary = _record_build(con, write(con))
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return summary
+
+
+def _load_rows(con, load, record: BuildRecord, corrections: list[dict]) -> BuildRecord:
+    """The articles' rows (`load(con)`, which may return the final record), checked,
+    then the corrections; the record to store."""
+    final = load(con)
+    _check_keys(con)
+    _load_corrections(con, corrections)
+    return final if isinstance(final, BuildRecord) else record
 
 
 def _rederive(con) -> None:

@@ -258,34 +258,35 @@ def test_lowered_text_sliced_is_its_slices_lowered(text):
         assert [whole[i:j] for i, j in spans] == [lowered(text[i:j]) for i, j in spans]
 
 
-def test_a_qualifier_before_a_figure_ends_in_one_of_its_last_words():
-    """_qualifier searches only windows that end in one of _QUALIFIER_LAST_WORDS: every match does."""
-    from etl.numbers import _QUALIFIER_BEFORE, _QUALIFIER_LAST_WORDS, _QUALIFIER_WORD, lowered
-    windows = [f"{lead}{phrase}{tail}" for phrase in _QUALIFIER_WORD
-               for lead in ("", "rose by ", "x-", "Just ", "well\t")
-               for tail in (" ", "\t", " a total of ", " the  ", " \n", "\u2003 ", " THE ")]
-    windows += [w.upper() for w in windows] + [w.replace("s", "\u017f") for w in windows]
-    matched = 0
-    for window in windows:
-        if _QUALIFIER_BEFORE.search(window, lowered(window)):
-            matched += 1
-            assert window.lower().rstrip().endswith(_QUALIFIER_LAST_WORDS), window
-    assert matched > len(_QUALIFIER_WORD) * 20
+def _qualifier_windows():
+    from etl.numbers import _QUALIFIER_BEFORE, _QUALIFIER_LAST_WORDS, _QUALIFIER_WORD
+    return _QUALIFIER_BEFORE, _QUALIFIER_LAST_WORDS, list(_QUALIFIER_WORD), [
+        f"{lead}{phrase}{tail}" for phrase in _QUALIFIER_WORD
+        for lead in ("", "rose by ", "x-", "Just ", "well\t")
+        for tail in (" ", "\t", " a total of ", " the  ", " \n", "\u2003 ", " THE ")]
 
 
-def test_a_month_before_a_figure_ends_in_one_of_its_last_words():
-    """_kind searches for a month only in windows that end in one of _MONTH_LAST_WORDS: every match does."""
-    from etl.numbers import _MONTH_BEFORE, _MONTH_LAST_WORDS, _MONTHS, lowered
+def _month_windows():
+    from etl.numbers import _MONTH_BEFORE, _MONTH_LAST_WORDS, _MONTHS
     months = _MONTHS.replace("Sept?", "Sep|Sept").split("|")
-    windows = [f"{lead}{month}{tail}" for month in months for lead in ("", "on ", "x-", "\t")
-               for tail in ("", " ", ".", ". ", "\t\n", ".\u2003 ", "  ")]
-    windows += [w.upper() for w in windows] + [w.replace("s", "\u017f") for w in windows]
+    return _MONTH_BEFORE, _MONTH_LAST_WORDS, months, [
+        f"{lead}{month}{tail}" for month in months for lead in ("", "on ", "x-", "\t")
+        for tail in ("", " ", ".", ". ", "\t\n", ".\u2003 ", "  ")]
+
+
+@pytest.mark.parametrize("windows", [_qualifier_windows, _month_windows], ids=["qualifier", "month"])
+def test_a_look_behind_match_ends_in_one_of_its_last_words(windows):
+    """_qualifier and _kind search only windows that end in one of the pattern's last
+    words (_QUALIFIER_LAST_WORDS, _MONTH_LAST_WORDS): every match does."""
+    from etl.numbers import lowered
+    pattern, last_words, phrases, texts = windows()
+    texts += [w.upper() for w in texts] + [w.replace("s", "\u017f") for w in texts]
     matched = 0
-    for window in windows:
-        if _MONTH_BEFORE.search(window, lowered(window)):
+    for window in texts:
+        if pattern.search(window, lowered(window)):
             matched += 1
-            assert window.lower().rstrip().endswith(_MONTH_LAST_WORDS), window
-    assert matched > len(months) * 20
+            assert window.lower().rstrip().endswith(last_words), window
+    assert matched > len(phrases) * 20
 
 
 def test_trie_alternation_matches_exactly_its_words():
