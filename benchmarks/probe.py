@@ -52,7 +52,8 @@ def _read(paths: list[Path]) -> list[tuple[str, str]]:
 
 
 def _extract_chunk(chunk: list[tuple[str, str]]) -> tuple[int, int, Counter, list[list[dict]]]:
-    """Parse and extract a batch of (id, text); the facts come back as dicts, as a build gets them."""
+    """Parse and extract a batch of (id, text); the facts come back as dicts (rows, as a
+    build makes them before turning them into Arrow tables)."""
     from etl.articles import parse_article
     from etl.extract import extract
 
