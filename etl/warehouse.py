@@ -207,15 +207,14 @@ SELECT * FROM facts_current WHERE fact_id IN (
     WHERE value IS NOT NULL GROUP BY indicator, geo, year)
 ORDER BY indicator, geo, year;
 
--- Facts left out of facts_current, as extracted: rejected by an analyst's correction
--- (or naming an indicator or place the catalog lacks). By source lists them without
--- reading `facts`. Only such facts can be missing from facts_current, so only they
--- are looked at.
+-- Facts left out of facts_current, as extracted: rejected by an analyst's correction.
+-- By source lists them without reading `facts`. Only a corrected fact can be missing
+-- from facts_current (the schema refuses a fact naming an indicator or place the
+-- catalog lacks), so only those are looked at.
 CREATE TABLE facts_rejected AS
 SELECT f.*, i.label
 FROM facts f LEFT JOIN indicators i ON i.key = f.indicator
-WHERE (f.fact_id IN (SELECT fact_id FROM corrections WHERE status = 'applied')
-       OR f.indicator NOT IN (SELECT key FROM indicators) OR f.geo NOT IN (SELECT name FROM places))
+WHERE f.fact_id IN (SELECT fact_id FROM corrections WHERE status = 'applied')
   AND f.fact_id NOT IN (SELECT fact_id FROM facts_current WHERE corrected);
 """.replace("{recency}", RECENCY)
 
