@@ -81,3 +81,20 @@ def test_run_kit_produces_the_table(tmp_path):
     assert "<!-- benchmarks.run:custom:begin -->" in md and "| Section | Measure | Result |" in md
     assert "Where build time goes" in md
     assert (doc.read_bytes() if doc.exists() else None) == before, "the smoke run must not touch docs/"
+
+
+def test_equivalence_check_passes_on_the_same_code_and_names_a_changed_fact(tmp_path, capsys):
+    from benchmarks import equivalence
+
+    saved = tmp_path / "before.json"
+    assert equivalence.main(["save", str(saved), "--synthetic", "6", "--mutated", "4"]) == 0
+    assert equivalence.main(["check", str(saved), "--synthetic", "6", "--mutated", "4"]) == 0
+    assert " 0 differ" in capsys.readouterr().out
+
+    outputs = json.loads(saved.read_text())
+    key = next(k for k, (facts, _) in outputs.items() if facts)
+    outputs[key][0][0]["value"] = -1.0
+    saved.write_text(json.dumps(outputs))
+    assert equivalence.main(["check", str(saved), "--synthetic", "6", "--mutated", "4"]) == 1
+    out = capsys.readouterr().out
+    assert " 1 differ" in out and f"{key}: facts: was " in out and '"value": -1.0' in out
