@@ -334,7 +334,7 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
             reused_tables = warehouse.reuse(db_path, reuse_ids)
         except duckdb.Error:  # the served build cannot be read back: extract everything again
             to_extract = sorted(to_extract + [seen_ids[i] for i in reuse_ids], key=lambda f: f.path)
-            reuse_ids, reused = [], set()
+            reuse_ids = []
     by_path = {f.path: f for f in to_extract}
 
     record = warehouse.BuildRecord(
@@ -380,9 +380,6 @@ def _build(articles_dir: Path, db_path: Path, corrections_path: Path, started: d
             warehouse.insert_rows(con, *(pa.concat_tables(rows) for rows in pending))
         loaded_count = new + len(reuse_ids)
         if not loaded_count:
-            if not files:
-                raise BuildError(f"{articles_dir}: no article files ({', '.join(sorted(ARTICLE_SUFFIXES))}) "
-                                 f"to build from")
             reasons = "; ".join(item["reason"] for item in skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
             raise BuildError(f"none of the {len(files)} article files in {articles_dir} could be loaded ({reasons})")
         return replace(record, articles_loaded=loaded_count)
