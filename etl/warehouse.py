@@ -309,12 +309,6 @@ def _insert(con, table: str, data: pa.Table | list[dict], columns: list[str]) ->
     con.unregister("incoming")
 
 
-ARTICLE_COLUMNS = ["id", "title", "published", "year", "date_status", "date_inferred", "outlet", "path",
-                   "content_hash", "file_size", "file_mtime_ns", "warnings", "text"]
-FACT_COLUMNS = ["fact_id", "article", "indicator", "value", "unit", "original_value", "original_unit",
-                "geo", "area", "counterpart", "year", "period_start", "period_end", "qualifier", "yoy_pct",
-                "sentence", "char_start", "char_end", "value_note"]
-FIGURE_COLUMNS = ["figure_id", "article", "text", "value", "kind", "sentence", "char_start", "char_end"]
 CORRECTION_COLUMNS = ["correction_id", "fact_id", "action", "changes", "reason", "author", "created_at"]
 
 # Arrow types of extracted rows, so that build workers hand over typed tables (a
@@ -333,6 +327,7 @@ FACT_ARROW = pa.schema([
 FIGURE_ARROW = pa.schema([
     ("figure_id", pa.string()), ("article", pa.string()), ("text", pa.string()), ("value", pa.float64()),
     ("kind", pa.string()), ("sentence", pa.string()), ("char_start", pa.int32()), ("char_end", pa.int32())])
+ARTICLE_COLUMNS, FACT_COLUMNS, FIGURE_COLUMNS = ARTICLE_ARROW.names, FACT_ARROW.names, FIGURE_ARROW.names
 
 PER_ARTICLE_DERIVED = ("facts_corrected", "facts_current")
 """Derived tables each of whose rows comes from one fact of one article (with that fact's
@@ -349,7 +344,7 @@ def schema_hash() -> str:
 
 def insert_rows(con, articles: pa.Table | None = None, facts: pa.Table | None = None,
                 figures: pa.Table | None = None) -> None:
-    """Append extracted rows (one chunk) to a build being written."""
+    """Append extracted rows (a batch of articles) to a build being written."""
     if articles is not None:
         _insert(con, "articles", articles, ARTICLE_COLUMNS)
     if facts is not None:
@@ -392,23 +387,6 @@ def _derive(con) -> None:
     """Create every derived table from the base tables (in a new build file)."""
     con.execute(CORRECTED_FACTS)
     con.execute(CURRENT_FACTS)
-
-
-def write(db_path: Path, record: BuildRecord, articles: list[pa.Table], facts: list[pa.Table],
-          figures: list[pa.Table], corrections: list[dict]) -> dict:
-    """Write a complete new build from extracted rows and make it the one served.
-
-    Returns the build's summary row. Call under `build_lock`.
-    """
-    def load(con) -> None:
-        for table in articles:
-            _insert(con, "articles", table, ARTICLE_COLUMNS)
-        for table in facts:
-            _insert(con, "facts", table, FACT_COLUMNS)
-        for table in figures:
-            _insert(con, "unclassified_figures", table, FIGURE_COLUMNS)
-
-    return write_with(db_path, record, load, corrections=corrections)
 
 
 def write_with(db_path: Path, record: BuildRecord, load, *, corrections: list[dict] | None = None) -> dict:
