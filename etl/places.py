@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from etl.numbers import lowered, trie_alternation
+from etl.numbers import lowered, matches_at_found_starts, trie_alternation
 
 CATALOG = Path(__file__).parent / "catalog" / "places.toml"
 LEVEL_RANK = {"area": 0, "district": 1, "city": 2, "country": 3}
@@ -144,18 +144,11 @@ class HeadIndex:
         lower = lowered(text)
         if lower is None:
             return None
-        found, resume = [], 0
-        # A leading space makes the first word a word start like any other; the
-        # finder's match then starts at the word's own offset in `text`.
-        for m in self.finder.finditer(" " + lower):
-            start = m.start()
-            if start < resume:
-                continue
-            pattern, entry_of_group = self.by_head[self.head_of[m.group(1)]]
-            name = pattern.match(text, start)
-            if name is not None:
-                found.append((entry_of_group[int(name.lastgroup[1:])], start, name.end()))
-                resume = name.end()
+        found = []
+        for hit, name in matches_at_found_starts(
+                self.finder, lower, lambda hit: self.by_head[self.head_of[hit.group(1)]][0].match(text, hit.start())):
+            entry_of_group = self.by_head[self.head_of[hit.group(1)]][1]
+            found.append((entry_of_group[int(name.lastgroup[1:])], hit.start(), name.end()))
         return found
 
 
