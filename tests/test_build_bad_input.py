@@ -258,18 +258,21 @@ def test_file_that_disappears_mid_build_is_skipped_with_reason(corpus, db, capsy
     assert last_build(db)["articles_seen"] == len(GOOD_ARTICLES) + 1
 
 
+def extract_failing_on(article_id: str, error: Exception, extract):
+    """`extract`, but raising `error` (a stand-in for an extractor bug) on one article."""
+    def failing(article):
+        if article.id == article_id:
+            raise error
+        return extract(article)
+    return failing
+
+
 def test_article_the_extractor_fails_on_is_skipped_and_the_build_goes_on(corpus, db, capsys, monkeypatch):
     (corpus / "trips_a_bug.txt").write_text(
         " date 2023-04-04\nYangpu District set up 33 new foreign-invested enterprises in March.\n",
         encoding="utf-8")
-    real_extract = build_module.extract
-
-    def flaky(article):
-        if article.id == "trips_a_bug":
-            raise KeyError("bıllion")
-        return real_extract(article)
-
-    monkeypatch.setattr(build_module, "extract", flaky)
+    monkeypatch.setattr(build_module, "extract",
+                        extract_failing_on("trips_a_bug", KeyError("bıllion"), build_module.extract))
     assert_skipped(corpus, db, capsys, "trips_a_bug.txt", "extraction failed", "KeyError")
 
 
@@ -361,14 +364,8 @@ def test_extract_command_names_unreadable_files_and_goes_on(corpus, capsys):
 def test_extract_command_survives_an_extractor_bug_on_one_file(corpus, capsys, monkeypatch):
     import etl.__main__ as cli
 
-    real_extract = cli.extract
-
-    def flaky(article):
-        if article.id == "2024-02-01_pudong_hq":
-            raise ValueError("day is out of range for month")
-        return real_extract(article)
-
-    monkeypatch.setattr(cli, "extract", flaky)
+    monkeypatch.setattr(cli, "extract", extract_failing_on(
+        "2024-02-01_pudong_hq", ValueError("day is out of range for month"), cli.extract))
     files = [str(corpus / f"{name}.txt") for name in GOOD_ARTICLES]
     assert main(["extract", *files, "--jsonl"]) == 0
     out, err = capsys.readouterr()
