@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import re
+import re._parser as _parser
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
-from etl.numbers import CaselessPattern, Figure, lowered
+from etl.numbers import CaselessPattern, Figure, lowered, trie_alternation
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 UNIT_KIND = {"USD": "money", "sqm": "area", "count": "count", "batches": "count"}
@@ -121,17 +123,109 @@ def classify(text: str, figure: Figure, paragraph: Paragraph) -> Indicator | Non
     return _classify(text, figure.kind, paragraph.requirements_met(figure.kind))
 
 
+def _reach_before_figure(cue_source: str) -> int | None:
+    """How far before the figure's `#` a match of the cue can start, or None if unbounded
+    or the cue need not contain `#`.
+
+    A cue text holds the figure as its first `#`, so a search can start that far
+    before it: `Pattern.search(text, pos)` still sees the text before `pos` for
+    `\\b` and look-behinds, so it finds what a search from the start finds.
+    """
+    parsed = _parser.parse(cue_source)
+    for i, (op, av) in enumerate(parsed.data):
+        if op is _parser.LITERAL and av == ord("#"):
+            _, widest = _parser.SubPattern(parsed.state, parsed.data[:i]).getwidth()
+            return widest if widest < _parser.MAXREPEAT - 1 else None
+    return None
+
+
+@dataclass(frozen=True)
+class _KindCues:
+    """A kind's cues in the order they are tried, as bit sets for `_classify`.
+
+    Two tests skip most cues without running them. Most cue texts hold the
+    required strings of few cues: one scan finds which of the kind's strings a
+    text holds, and so which cues can match (bit i stands for `cues[i]`). And
+    most cues need `#` within a bounded distance of their start, so they are
+    searched from just before it.
+    """
+    # (cue, the search of its lower-cased regex, its reach before `#` or None, its indicator)
+    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, Indicator], ...]
+    # At each position, the longest required string that starts there ...
+    required_finder: re.Pattern
+    # ... and the cues that need it or a string it starts with.
+    cues_needing: dict[str, int]
+    cues_needing_nothing: int
+    # For each rule with `requires` (in rule order), its cues.
+    cues_of_requires: tuple[int, ...]
+    _allowed: dict[tuple[bool, ...], int] = field(default_factory=dict)
+
+    def allowed(self, requirements_met: tuple[bool, ...]) -> int:
+        """The cues whose rule's `requires` holds in the paragraph."""
+        allowed = self._allowed.get(requirements_met)
+        if allowed is None:
+            allowed = (1 << len(self.cues)) - 1
+            for met, cues in zip(requirements_met, self.cues_of_requires):
+                if not met:
+                    allowed &= ~cues
+            self._allowed[requirements_met] = allowed
+        return allowed
+
+
+@cache
+def _cues_for_kind(kind: str) -> _KindCues:
+    cues, needing, nothing, of_requires = [], {}, 0, []
+    for rule in _rules_for_kind(kind):
+        first = len(cues)
+        for cue in rule.cues:
+            bit = 1 << len(cues)
+            for required in cue.required or ():
+                needing[required] = needing.get(required, 0) | bit
+            if not cue.required:
+                nothing |= bit
+            reach = _reach_before_figure(cue.lower_case.pattern) if cue.lower_case is not None else None
+            lower_case_search = cue.lower_case.search if cue.lower_case is not None else None
+            cues.append((cue, lower_case_search, reach, rule.indicator))
+        if rule.requires is not None:
+            of_requires.append((1 << len(cues)) - (1 << first))
+    # A trie tries longer strings first, and one match is reported per position.
+    finder = re.compile(f"(?=({trie_alternation(sorted(needing))}))")
+    cues_needing = {found: 0 for found in needing}
+    for found in cues_needing:
+        for string, cues_of_string in needing.items():
+            if found.startswith(string):
+                cues_needing[found] |= cues_of_string
+    return _KindCues(tuple(cues), finder, cues_needing, nothing, tuple(of_requires))
+
+
 # Press releases repeat their sentences, and cue texts (figures blanked) repeat more:
 # 45% of the classifications of the synthetic benchmark corpus are repeats. The
 # answer depends only on these arguments, so the latest ones are remembered.
 @lru_cache(maxsize=1 << 14)
 def _classify(text: str, kind: str, requirements_met: tuple[bool, ...]) -> Indicator | None:
     lower = lowered(text)
-    met = iter(requirements_met)
-    for rule in _rules_for_kind(kind):
-        if rule.requires is not None and not next(met):
+    kind_cues = _cues_for_kind(kind)
+    candidates = kind_cues.allowed(requirements_met)
+    if lower is None:
+        for i, (cue, _, _, indicator) in enumerate(kind_cues.cues):
+            if candidates >> i & 1 and cue.search(text, None):
+                return indicator
+        return None
+    may_match = kind_cues.cues_needing_nothing
+    for found in kind_cues.required_finder.findall(lower):
+        may_match |= kind_cues.cues_needing[found]
+    candidates &= may_match
+    figure_at = lower.find("#")
+    while candidates:
+        lowest = candidates & -candidates
+        candidates ^= lowest
+        cue, lower_case_search, reach, indicator = kind_cues.cues[lowest.bit_length() - 1]
+        if reach is None:
+            found = cue.search(text, lower)
+        elif figure_at < 0:
             continue
-        for cue in rule.cues:
-            if cue.search(text, lower):
-                return rule.indicator
+        else:
+            found = lower_case_search(lower, figure_at - reach if figure_at > reach else 0)
+        if found:
+            return indicator
     return None

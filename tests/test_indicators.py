@@ -326,3 +326,40 @@ def test_lower_case_source_keeps_escapes_and_group_names_and_refuses_inline_flag
     assert _lower_case_source(r"(?P=Big)X") == r"(?P=Big)x"
     assert _lower_case_source("(?i)abc") is None
     assert _lower_case_source("Caf\u00e9") is None
+
+
+def _first_cue_in_rule_order(text, kind, requirements_met):
+    """What `_classify` answers, the plain way: every cue of every allowed rule, in order."""
+    from etl.indicators import _rules_for_kind
+    met = iter(requirements_met)
+    for rule in _rules_for_kind(kind):
+        if rule.requires is not None and not next(met):
+            continue
+        if any(cue.pattern.search(text) for cue in rule.cues):
+            return rule.indicator
+    return None
+
+
+CUE_TEXTS = [
+    "A total of # cases were awarded at the ceremony.", "# new FIEs were set up, and \u00a7 regional HQs",
+    "no figure here", "# and # again: # new regional headquarters", "Set up another # new R&D centres",
+    "Cumulatively, foreign direct investment in the city reached # by the end of \u00a7.",
+    "\u017fet up # new firms", "\u212aorea: # new foreign-invested enterprises", "#", "",
+    "The district hosted # investment promotion events and signed \u00a7 projects; # partners joined",
+    "Actually used FDI stood at #", "# square metres of floor space", "# visitors attended; attendance was \u00a7",
+]
+
+
+@pytest.mark.parametrize("text", CUE_TEXTS)
+def test_classify_skipping_cues_answers_as_trying_every_cue(text):
+    """`_classify` skips cues by their required strings and starts searches just before
+    the figure; every kind and every combination of paragraph requirements must
+    still get the first matching rule's indicator."""
+    from itertools import product
+
+    from etl.indicators import _classify, _rules_for_kind
+    for kind in ("count", "money", "area"):
+        n_requires = sum(rule.requires is not None for rule in _rules_for_kind(kind))
+        for requirements_met in product((False, True), repeat=n_requires):
+            expected = _first_cue_in_rule_order(text, kind, requirements_met)
+            assert _classify.__wrapped__(text, kind, requirements_met) == expected, (text, kind, requirements_met)
