@@ -23,9 +23,10 @@ COUNTERPART_INDICATORS = {"fdi_cumulative_usd", "investor_enterprises_cumulative
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:U\.S|U\.K|Co|Ltd|Inc|Corp|No|Mr|Mrs|Ms|Dr|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|vs|etc|e\.g|i\.e|approx|Gov|Dept)|\b[A-Z])\.$")
 # A sentence ends at [.!?] before a capital or digit, or at a line break before a list
-# item. The pattern opens with one character set so the regex engine can skip ahead to it.
+# item, and before the spacing matched, if any. The pattern opens with one character set
+# so the regex engine can skip ahead to it.
 _SENTENCE_END = re.compile(
-    r"[.!?\n](?:(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=\n)(?=[ \t]*(?:[-*\u2022\u00b7]|\d{1,2}[.)])\s))")
+    r"[.!?\n](?:(?<=[.!?])[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])|(?<=\n)(?=[ \t]*(?:[-*\u2022\u00b7]|\d{1,2}[.)])\s))")
 # "- New FIEs: 512 (up 7.1%)": in a list item the label before the colon names the figure.
 _LABEL_VALUE = re.compile(r"^\s*(?:[-*\u2022\u00b7]\s*|\d{1,2}[.)]\s*)?(?P<label>[^:#§\n]{3,90}):\s*#(?P<rest>[^#§]*)$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
@@ -102,11 +103,14 @@ def stable_id(*parts) -> str:
     return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).hexdigest()
 
 
-def _sentence_key(sentence: str) -> str:
-    """A sentence's words, lower-cased, one space apart: the same sentence however punctuated or spaced."""
+def _sentence_key(sentence: str) -> tuple[str, ...]:
+    """A sentence's words, lower-cased: the same sentence however punctuated or spaced.
+
+    A tuple, not the words joined: joining costs more than the split.
+    """
     if sentence.isascii():
-        return " ".join(sentence.translate(_ASCII_KEY).split())
-    return _NON_WORD.sub(" ", sentence).strip().lower()
+        return tuple(sentence.translate(_ASCII_KEY).split())
+    return tuple(_NON_WORD.sub(" ", sentence).lower().split())
 
 
 def _sentence_keys(text: str):
@@ -118,7 +122,7 @@ def _sentence_keys(text: str):
     if not text.isascii():
         return lambda start, end: _sentence_key(text[start:end])
     translated = text.translate(_ASCII_KEY)
-    return lambda start, end: " ".join(translated[start:end].split())
+    return lambda start, end: tuple(translated[start:end].split())
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -137,8 +141,7 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _SENTENCE_END.finditer(text, start, end):
         if _ABBREVIATIONS.search(text, max(start, m.start() - 6), m.start() + 1):
             continue
-        cut = m.end() - (len(m.group(0)) - len(m.group(0).rstrip()))
-        spans.append((cursor, cut))
+        spans.append((cursor, m.start("spacing") if m.lastindex else m.start()))
         cursor = m.end()
     if text[cursor:end].strip():
         spans.append((cursor, end))
@@ -201,13 +204,13 @@ def extract(article: Article) -> Extraction:
 
     facts: list[Fact] = []
     unclassified: list[UnclassifiedFigure] = []
-    seen_sentences: set[str] = set()
+    seen_sentences: set[tuple[str, ...]] = set()
     seen_facts: dict[tuple, int] = {}  # dedupe key -> index in facts
     last_event_day: date | None = None
     figure_index = 0
 
     for p_start, p_end in paragraph_spans:
-        paragraph = indicators.Paragraph(text[p_start:p_end] + " " + lead)
+        paragraph = None  # made for the paragraph's first candidate figure: most have none
         for s_start, s_end in _sentence_spans(folded, p_start, p_end):
             while figure_index < len(all_figures) and all_figures[figure_index].start < s_start:
                 figure_index += 1
@@ -236,9 +239,18 @@ def extract(article: Article) -> Extraction:
             event_day = periods.find_event_date(sentence, ref)
             if event_day is not None:
                 last_event_day = event_day
+            carried = last_stated
+            if stated is not None:
+                last_any = stated
+                if stated.kind in _INHERITABLE:
+                    last_stated = stated
+            if not in_sentence:
+                continue
             candidates = [f for f in in_sentence if f.kind in numbers.FACT_KINDS]
             consumed: set[int] = set()  # starts of figures that became facts or their YoY
             original_sentence = source[s_start:s_end].strip()
+            if candidates and paragraph is None:
+                paragraph = indicators.Paragraph(text[p_start:p_end] + " " + lead)
 
             for fig in candidates:
                 others = [f for f in candidates if f is not fig]
@@ -262,7 +274,7 @@ def extract(article: Article) -> Extraction:
                     consumed.add(percent.start)
                 own_stated = None if (indicator.kind == "event" and event_day) else stated
                 start, end, year = _period_for(indicator.kind, own_stated, event_day or last_event_day,
-                                               last_stated, article)
+                                               carried, article)
                 place = _geo_for(indicator.kind, text, named, s_start, s_end, fig, p_start, p_end,
                                  article_place, last_flow_place)
                 if indicator.kind != "event":
@@ -302,10 +314,6 @@ def extract(article: Article) -> Extraction:
                     text=source[fig.start:fig.end], value=fig.value, kind=fig.kind,
                     sentence=original_sentence, char_start=fig.start, char_end=fig.end,
                 ))
-            if stated is not None:
-                last_any = stated
-                if stated.kind in _INHERITABLE:
-                    last_stated = stated
     return Extraction(facts, unclassified)
 
 

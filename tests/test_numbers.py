@@ -228,11 +228,11 @@ def test_figures_are_those_of_the_full_figure_regex(text):
 @pytest.mark.parametrize("sentence", [
     "In 2023, Shanghai's FDI rose -- up 5%!", "  Tabs\tand\nlines _under_score  ", "caf\u00e9 \u00c9T\u00c9 \u0130stanbul",
 ])
-def test_sentence_key_is_the_words_lower_cased_one_space_apart(sentence):
+def test_sentence_key_is_the_words_lower_cased(sentence):
     import re
 
     from etl.extract import _sentence_key
-    assert _sentence_key(sentence) == re.sub(r"\W+", " ", sentence).strip().lower()
+    assert _sentence_key(sentence) == tuple(re.sub(r"\W+", " ", sentence).strip().lower().split(" "))
 
 
 @pytest.mark.parametrize("text", [
