@@ -9,7 +9,8 @@ the sample corpus, the dev and held-out sets, `../shared/seeds` when present,
 and mutated copies of them (odd Unicode letters that fold to ASCII, case
 changes, cuts, spliced fragments: `--mutated` copies of synthetic articles,
 one of each repository article), and saves every fact and unclassified
-figure as JSON. `check` recomputes them and exits 1, listing the first
+figure, and what parsing read of each article (title, outlet, date, year,
+warnings, content hash), as JSON. `check` recomputes them and exits 1, listing the first
 differences, when any article's output differs. The same options must be
 given to both.
 """
@@ -30,11 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)  # fixed, so that "future date" warnings do not move with the clock
 REPOSITORY_ARTICLES = ["data/articles", "tests/devset/articles", "tests/holdout/articles", "../shared/seeds"]
 # What a mutation inserts: letters that fold to ASCII under IGNORECASE (the fast
-# paths' riskiest ground), spacing, punctuation, and pieces of figures and places.
+# paths' riskiest ground), spacing, punctuation, and pieces of figures, places and outlets.
 INSERTS = ["\u017f", "\u212a", "\u0130", "\u0131", "\u00a0", "\u2014", "\u2019", "\u201c", "\u00e9", "\u00df",
            "\uff04", "\uffe5", "\u00b2", "\u0663", "\u00bd", "\n", "\n\n", "- ", "1. ", ";", "#", "\u00a7", ".",
            ",", "'s", "-", " ", "  ", "\t", "US$", "\u00a5", "RMB ", "%", " percent", "Q3 ", "H1 ", "2023",
-           "1,234", "a hundred", "twenty-five", "Jan.", "Sept ", "the city's", "Jing An", "Pudong", "CIIE", "\r"]
+           "1,234", "a hundred", "twenty-five", "Jan.", "Sept ", "the city's", "Jing An", "Pudong", "CIIE", "\r",
+           "Xinhua", "/ SHINE", "China Daily"]
 
 
 def mutate(text: str, rng: random.Random) -> str:
@@ -82,8 +84,10 @@ def outputs(synthetic: int, mutated: int) -> dict[str, list]:
         article = (read_article(source, today=TODAY) if isinstance(source, Path)
                    else parse_article(key.replace(":", "_"), source, today=TODAY))
         extraction = extract(article)
-        result[key] = [[f.to_dict() for f in extraction.facts], [u.to_dict() for u in extraction.unclassified]]
-    return json.loads(json.dumps(result))  # as the saved file holds them (dates, tuples as JSON)
+        fields = {name: value for name, value in vars(article).items() if name not in ("text", "path")}
+        result[key] = [[f.to_dict() for f in extraction.facts], [u.to_dict() for u in extraction.unclassified],
+                       [fields]]
+    return json.loads(json.dumps(result, default=str))  # as the saved file holds them (dates, tuples as JSON)
 
 
 def differences(saved: dict, now: dict) -> list[str]:
@@ -91,7 +95,7 @@ def differences(saved: dict, now: dict) -> list[str]:
     lines += [f"{key}: not in the saved file" for key in sorted(set(now) - set(saved))]
     for key in sorted(set(saved) & set(now)):
         if saved[key] != now[key]:
-            for part, name in ((0, "facts"), (1, "unclassified figures")):
+            for part, name in ((0, "facts"), (1, "unclassified figures"), (2, "article")):
                 before = {json.dumps(x, sort_keys=True) for x in saved[key][part]}
                 after = {json.dumps(x, sort_keys=True) for x in now[key][part]}
                 for row in sorted(before - after)[:2]:

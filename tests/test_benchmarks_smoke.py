@@ -83,7 +83,7 @@ def test_run_kit_produces_the_table(tmp_path):
     assert (doc.read_bytes() if doc.exists() else None) == before, "the smoke run must not touch docs/"
 
 
-def test_equivalence_check_passes_on_the_same_code_and_names_a_changed_fact(tmp_path, capsys):
+def test_equivalence_check_passes_on_the_same_code_and_names_a_changed_fact_or_title(tmp_path, capsys):
     from benchmarks import equivalence
 
     saved = tmp_path / "before.json"
@@ -92,9 +92,12 @@ def test_equivalence_check_passes_on_the_same_code_and_names_a_changed_fact(tmp_
     assert " 0 differ" in capsys.readouterr().out
 
     outputs = json.loads(saved.read_text())
-    key = next(k for k, (facts, _) in outputs.items() if facts)
+    key = next(k for k, (facts, _, _) in outputs.items() if facts)
     outputs[key][0][0]["value"] = -1.0
+    other = next(k for k in outputs if k != key)
+    outputs[other][2][0]["title"] = "Not the title"
     saved.write_text(json.dumps(outputs))
     assert equivalence.main(["check", str(saved), "--synthetic", "6", "--mutated", "4"]) == 1
     out = capsys.readouterr().out
-    assert " 1 differ" in out and f"{key}: facts: was " in out and '"value": -1.0' in out
+    assert " 2 differ" in out and f"{key}: facts: was " in out and '"value": -1.0' in out
+    assert f"{other}: article: was " in out and '"title": "Not the title"' in out
