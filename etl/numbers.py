@@ -200,31 +200,35 @@ _WORD_NUMBER = (
 )
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
-# The yen sign is written as itself, not as an escape, so that lower_case_source
-# can rewrite the regexes it is in.
+# Non-ASCII signs are written as themselves, not as escapes, so that
+# lower_case_source can rewrite the regexes they are in.
 _YEN = "\u00a5"
+_SQUARED = "\u00b2"
 _CURRENCY_BEFORE = rf"US\s?\$|U\.S\.\s?\$|USD|RMB|CNY|\$|{_YEN}"
 _CURRENCY_AFTER = r"(?:U\.S\.|US|American)\s+dollars|dollars|USD|yuan|RMB|CNY"
-_FIGURE_SOURCE = (
-    # The lookahead rejects, in one character test, positions where no figure can start.
-    rf"(?=[\d${_YEN}UuRrCcTtFfSsEeNnAaOoZz])(?<![\w${_YEN}.,/-])"
+_AMOUNT = (
     rf"(?:(?P<cur_before>{_CURRENCY_BEFORE})\s?)?"
     rf"(?P<num>{_DIGITS}|\b{_WORD_NUMBER}\b)"
     rf"(?:\s?(?P<scale>trillion|billion|million|thousand|bln|mln|bn|mn|tn)\b)?"
     rf"(?:\s(?P<cur_after>{_CURRENCY_AFTER})\b)?"
     rf"(?P<pct>\s?(?:%|percent\b|per\s?cent\b|percentage points?\b))?"
 )
-_FIGURE = re.compile(_FIGURE_SOURCE, re.IGNORECASE | re.ASCII)
+_FIGURE = re.compile(
+    # The lookahead rejects, in one character test, positions where no figure can start.
+    rf"(?=[\d${_YEN}UuRrCcTtFfSsEeNnAaOoZz])(?<![\w${_YEN}.,/-])" + _AMOUNT,
+    re.IGNORECASE | re.ASCII,
+)
 
 # Scanning with _FIGURE tries it at every letter and digit of the text. In a
 # lower-cased copy, one case-sensitive search the regex engine scans quickly
 # finds each figure together with the character before it: a character that
 # ends a word, then a digit, a currency sign or code, or a number word ("a"
-# only before "hundred" or "thousand"), then _FIGURE itself. Its matches are
-# the same as a full scan's.
+# only before "hundred" or "thousand"), then the amount. Its matches are the
+# same as a full scan's. The boundary is the class of _FIGURE's look-behind with
+# a-z0-9_ for \w: the same in text without capitals, and tested faster.
 _FIGURE_AFTER_BOUNDARY = re.compile(
-    rf"[^\w${_YEN}.,/-](?=[\d${_YEN}]|us\s?\$|usd|u\.s\.\s?\$|rmb|cny|an?\s+(?:hundred|thousand)|(?:"
-    + trie_alternation(sorted({*_UNITS, *_TENS, "one"})) + r")\b)" + lower_case_source(_FIGURE_SOURCE),
+    rf"[^a-z0-9_${_YEN}.,/-](?=[\d${_YEN}]|us\s?\$|usd|u\.s\.\s?\$|rmb|cny|an?\s+(?:hundred|thousand)|(?:"
+    + trie_alternation(sorted({*_UNITS, *_TENS, "one"})) + r")\b)" + lower_case_source(_AMOUNT),
     re.ASCII,
 )
 
@@ -260,12 +264,24 @@ _OPEN_BRACKET = re.compile(r"\s*\(\s*(?:about |around |roughly |or |approximatel
 _VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE | re.ASCII)
 
 
-def _first_matching(named: list[tuple[str, re.Pattern]]) -> re.Pattern:
+def _first_matching(named: list[tuple[str, re.Pattern]], lower_case: bool = False) -> re.Pattern:
     """One regex that matches where the first of the (name, regex) pairs that matches does,
-    with that name as its match's `lastgroup`: one match instead of a chain of them."""
-    def inline_flags(pattern: re.Pattern) -> str:
-        return ("a" if pattern.flags & re.ASCII else "") + ("i" if pattern.flags & re.IGNORECASE else "")
-    return re.compile("|".join(f"(?P<{name}>(?{inline_flags(pattern)}:{pattern.pattern}))" for name, pattern in named))
+    with that name as its match's `lastgroup`: one match instead of a chain of them. With
+    `lower_case`, it matches the same case-sensitively in `lowered` text, which only a
+    case-insensitive regex, or one without letters, can."""
+    alternatives = []
+    for name, pattern in named:
+        source, caseless = pattern.pattern, bool(pattern.flags & re.IGNORECASE)
+        if lower_case:
+            source = lower_case_source(source)
+            if source is None or (not caseless and source != pattern.pattern):
+                raise ValueError(f"{pattern.pattern!r} cannot be matched in lower-cased text")
+            caseless = False
+        flags = ("a" if pattern.flags & re.ASCII else "") + ("i" if caseless else "")
+        # The name is an empty group at the end, so that an alternative begins with its
+        # first character, which the engine tests before trying the alternative.
+        alternatives.append(f"(?{flags}:{source})(?P<{name}>)")
+    return re.compile("|".join(alternatives))
 
 
 # What may follow a figure, read in the 40 characters after it, each named for the
@@ -276,16 +292,18 @@ _KINDS_AFTER_PERIOD = [
         r"[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
         r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE | re.ASCII)),
     ("version", re.compile(r"\s*(?:version|edition)\b", re.IGNORECASE | re.ASCII)),
-    ("area", re.compile(r"\s*(?:square\s+met(?:er|re)s?|sq\.?\s?m\b|sqm\b|m2\b|m\u00b2)", re.IGNORECASE | re.ASCII)),
+    ("area", re.compile(rf"\s*(?:square\s+met(?:er|re)s?|sq\.?\s?m\b|sqm\b|m2\b|m{_SQUARED})", re.IGNORECASE | re.ASCII)),
 ]
-_KIND_AFTER = _first_matching([
-    ("identifier", re.compile(r"[A-Za-z0-9]")),
+_KINDS_AFTER = [
+    ("identifier", re.compile(r"[a-z0-9]", re.IGNORECASE | re.ASCII)),
     ("range", re.compile(r"-\d")),
     ("time", re.compile(r":\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock)", re.IGNORECASE | re.ASCII)),
     ("date", re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)),
     ("period", re.compile(r"\s+(?:months?|quarters?|half)\b", re.IGNORECASE)),
     *_KINDS_AFTER_PERIOD,
-])
+]
+_KIND_AFTER = _first_matching(_KINDS_AFTER)
+_KIND_AFTER_IN_LOWER = _first_matching(_KINDS_AFTER, lower_case=True)
 # "3 months" not after "first" or "last" is no period, and may still be a duration.
 _KIND_AFTER_PERIOD = _first_matching(_KINDS_AFTER_PERIOD)
 
@@ -348,7 +366,10 @@ def _kind(text: str, lower: str | None, start: int, end: int, num: str, value: f
           words_before: str) -> str:
     """The kind of a figure that is no percentage and no money amount; `words_before` is the
     lower-cased text before it, right-stripped."""
-    after = _KIND_AFTER.match(text, end, end + 40)
+    if lower is None:
+        after = _KIND_AFTER.match(text, end, end + 40)
+    else:
+        after = _KIND_AFTER_IN_LOWER.match(lower, end, end + 40)
     kind_after = after.lastgroup if after else None
     if kind_after in ("identifier", "range", "time"):
         return kind_after

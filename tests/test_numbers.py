@@ -235,21 +235,27 @@ def test_figures_are_those_of_the_full_figure_regex(text):
 def test_one_match_of_named_regexes_is_named_for_the_first_that_matches():
     import re
 
-    from etl.numbers import _KIND_AFTER, _KIND_AFTER_PERIOD, _first_matching
+    from etl.numbers import _KIND_AFTER, _KIND_AFTER_PERIOD, _first_matching, lowered
     named = [
         ("caseless_ascii", re.compile(r"\s?k\b", re.IGNORECASE | re.ASCII)),
-        ("cased", re.compile(r"[A-Z]")),
+        ("letter", re.compile(r"[a-z]", re.IGNORECASE | re.ASCII)),
         ("caseless_unicode", re.compile(r"\s+s\b", re.IGNORECASE)),
         ("digit", re.compile(r"-\d")),
     ]
-    first = _first_matching(named)
-    windows = ["k", "K", "\u212a", " k\u00e9", "S", " \u017f", "\u2003s", "\u2003k", "-\u0663", "-5", "a", ""]
+    first, first_in_lower = _first_matching(named), _first_matching(named, lower_case=True)
+    windows = ["k", "K", "\u212a", " k\u00e9", "S", " \u017f", "\u2003s", "\u2003k", "-\u0663", "-5", "a", "", " K\u00c9",
+               "\u00e9", " x"]
     for window in windows:
         expected = next((name for name, pattern in named if pattern.match(window)), None)
         m = first.match(window)
         assert (m.lastgroup if m else None) == expected, window
+        if lowered(window) is not None:
+            m = first_in_lower.match(lowered(window))
+            assert (m.lastgroup if m else None) == expected, window
     # A match ends where the window given as endpos ends, as if the text were cut there.
     assert first.match("x kx", 1, 3).lastgroup == "caseless_ascii" and first.match("x kx", 1) is None
+    with pytest.raises(ValueError):
+        _first_matching([("capital", re.compile("[A-Z]"))], lower_case=True)
     assert _KIND_AFTER.match(" months").lastgroup == "period"
     assert _KIND_AFTER_PERIOD.match(" months").lastgroup == "duration"
 
