@@ -200,28 +200,35 @@ _WORD_NUMBER = (
 )
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
-_CURRENCY_BEFORE = r"US\s?\$|U\.S\.\s?\$|USD|RMB|CNY|\$|\u00a5"
+# Non-ASCII signs are written as themselves, not as escapes, so that
+# lower_case_source can rewrite the regexes they are in.
+_YEN = "\u00a5"
+_SQUARED = "\u00b2"
+_CURRENCY_BEFORE = rf"US\s?\$|U\.S\.\s?\$|USD|RMB|CNY|\$|{_YEN}"
 _CURRENCY_AFTER = r"(?:U\.S\.|US|American)\s+dollars|dollars|USD|yuan|RMB|CNY"
-_FIGURE = re.compile(
-    # The lookahead rejects, in one character test, positions where no figure can start.
-    rf"(?=[\d$\u00a5UuRrCcTtFfSsEeNnAaOoZz])(?<![\w$\u00a5.,/-])"
+_AMOUNT = (
     rf"(?:(?P<cur_before>{_CURRENCY_BEFORE})\s?)?"
     rf"(?P<num>{_DIGITS}|\b{_WORD_NUMBER}\b)"
     rf"(?:\s?(?P<scale>trillion|billion|million|thousand|bln|mln|bn|mn|tn)\b)?"
     rf"(?:\s(?P<cur_after>{_CURRENCY_AFTER})\b)?"
-    rf"(?P<pct>\s?(?:%|percent\b|per\s?cent\b|percentage points?\b))?",
+    rf"(?P<pct>\s?(?:%|percent\b|per\s?cent\b|percentage points?\b))?"
+)
+_FIGURE = re.compile(
+    # The lookahead rejects, in one character test, positions where no figure can start.
+    rf"(?=[\d${_YEN}UuRrCcTtFfSsEeNnAaOoZz])(?<![\w${_YEN}.,/-])" + _AMOUNT,
     re.IGNORECASE | re.ASCII,
 )
 
-# Scanning with _FIGURE tries it at every letter and digit of the text. The few
-# positions where a figure can start are found first, in a lower-cased copy, by
-# a case-sensitive pattern the regex engine scans quickly: a character that
+# Scanning with _FIGURE tries it at every letter and digit of the text. In a
+# lower-cased copy, one case-sensitive search the regex engine scans quickly
+# finds each figure together with the character before it: a character that
 # ends a word, then a digit, a currency sign or code, or a number word ("a"
-# only before "hundred" or "thousand"). Only there is _FIGURE tried, and its
-# matches are the same as a full scan's.
-_FIGURE_START = re.compile(
-    r"[^\w$\u00a5.,/-](?=[\d$\u00a5]|us\s?\$|usd|u\.s\.\s?\$|rmb|cny|an?\s+(?:hundred|thousand)|(?:"
-    + trie_alternation(sorted({*_UNITS, *_TENS, "one"})) + r")\b)",
+# only before "hundred" or "thousand"), then the amount. Its matches are the
+# same as a full scan's. The boundary is the class of _FIGURE's look-behind with
+# a-z0-9_ for \w: the same in text without capitals, and tested faster.
+_FIGURE_AFTER_BOUNDARY = re.compile(
+    rf"[^a-z0-9_${_YEN}.,/-](?=[\d${_YEN}]|us\s?\$|usd|u\.s\.\s?\$|rmb|cny|an?\s+(?:hundred|thousand)|(?:"
+    + trie_alternation(sorted({*_UNITS, *_TENS, "one"})) + r")\b)" + lower_case_source(_AMOUNT),
     re.ASCII,
 )
 
@@ -242,7 +249,8 @@ _QUALIFIER_BEFORE = CaselessPattern(
 )
 # Every _QUALIFIER_BEFORE match ends in one of these, then spaces.
 _QUALIFIER_LAST_WORDS = tuple({phrase.split()[-1] for phrase in _QUALIFIER_WORD} | {"of", "the"})
-_QUALIFIER_AFTER = re.compile(r"^(?:-plus\b|\+|\s+or more\b|\s+and above\b)", re.IGNORECASE | re.ASCII)
+# Matched at a figure's end, within the 12 characters after it.
+_QUALIFIER_AFTER = re.compile(r"-plus\b|\+|\s+or more\b|\s+and above\b", re.IGNORECASE | re.ASCII)
 # "no more than" must not read as "more than"; the longest phrase is tried first
 # by the alternation order above, and these negations flip the meaning.
 
@@ -251,20 +259,53 @@ _MONTHS = (r"January|February|March|April|May|June|July|August|September|October
 _MONTH_BEFORE = CaselessPattern(rf"\b(?:{_MONTHS})\.?\s*$", re.ASCII)
 # Every _MONTH_BEFORE match ends in one of these, then spaces.
 _MONTH_LAST_WORDS = tuple(w + dot for w in _MONTHS.lower().replace("sept?", "sep|sept").split("|") for dot in ("", "."))
-_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)
-_DURATION_AFTER = re.compile(
-    r"^[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
-    r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE | re.ASCII)
 _PERIOD_BEFORE = CaselessPattern(r"\b(?:first|last|past|next|previous|initial)\s+$", re.ASCII)
-_PERIOD_AFTER = re.compile(r"^\s+(?:months?|quarters?|half)\b", re.IGNORECASE)
 _OPEN_BRACKET = re.compile(r"\s*\(\s*(?:about |around |roughly |or |approximately |some )?", re.IGNORECASE | re.ASCII)
-_VERSION_NEAR = re.compile(r"^\s*(?:version|edition)\b", re.IGNORECASE | re.ASCII)
 _VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE | re.ASCII)
-_TIME_AFTER = re.compile(r"^(?::\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock))", re.IGNORECASE | re.ASCII)
-_AREA_AFTER = re.compile(
-    r"^\s*(?:square\s+met(?:er|re)s?|sq\.?\s?m\b|sqm\b|m2\b|m\u00b2)", re.IGNORECASE | re.ASCII)
-_RANGE_AFTER = re.compile(r"^-\d")
-_IDENTIFIER_AFTER = re.compile(r"^[A-Za-z0-9]")
+
+
+def _first_matching(named: list[tuple[str, re.Pattern]], lower_case: bool = False) -> re.Pattern:
+    """One regex that matches where the first of the (name, regex) pairs that matches does,
+    with that name as its match's `lastgroup`: one match instead of a chain of them. With
+    `lower_case`, it matches the same case-sensitively in `lowered` text, which only a
+    case-insensitive regex, or one without letters, can."""
+    alternatives = []
+    for name, pattern in named:
+        source, caseless = pattern.pattern, bool(pattern.flags & re.IGNORECASE)
+        if lower_case:
+            source = lower_case_source(source)
+            if source is None or (not caseless and source != pattern.pattern):
+                raise ValueError(f"{pattern.pattern!r} cannot be matched in lower-cased text")
+            caseless = False
+        flags = ("a" if pattern.flags & re.ASCII else "") + ("i" if caseless else "")
+        # The name is an empty group at the end, so that an alternative begins with its
+        # first character, which the engine tests before trying the alternative.
+        alternatives.append(f"(?{flags}:{source})(?P<{name}>)")
+    return re.compile("|".join(alternatives))
+
+
+# What may follow a figure, read in the 40 characters after it, each named for the
+# kind it makes, in the order _kind decides (with tests of the number and of what
+# comes before in between).
+_KINDS_AFTER_PERIOD = [
+    ("duration", re.compile(
+        r"[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
+        r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE | re.ASCII)),
+    ("version", re.compile(r"\s*(?:version|edition)\b", re.IGNORECASE | re.ASCII)),
+    ("area", re.compile(rf"\s*(?:square\s+met(?:er|re)s?|sq\.?\s?m\b|sqm\b|m2\b|m{_SQUARED})", re.IGNORECASE | re.ASCII)),
+]
+_KINDS_AFTER = [
+    ("identifier", re.compile(r"[a-z0-9]", re.IGNORECASE | re.ASCII)),
+    ("range", re.compile(r"-\d")),
+    ("time", re.compile(r":\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock)", re.IGNORECASE | re.ASCII)),
+    ("date", re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)),
+    ("period", re.compile(r"\s+(?:months?|quarters?|half)\b", re.IGNORECASE)),
+    *_KINDS_AFTER_PERIOD,
+]
+_KIND_AFTER = _first_matching(_KINDS_AFTER)
+_KIND_AFTER_IN_LOWER = _first_matching(_KINDS_AFTER, lower_case=True)
+# "3 months" not after "first" or "last" is no period, and may still be a duration.
+_KIND_AFTER_PERIOD = _first_matching(_KINDS_AFTER_PERIOD)
 
 
 @dataclass(frozen=True)
@@ -305,61 +346,61 @@ def parse_number(token: str) -> float | None:
     return float(total + current)
 
 
+_YUAN_MARKERS = {"RMB", "CNY", "YUAN", _YEN}
+
+
 def _currency(before: str | None, after: str | None) -> str | None:
-    marker = (before or after or "").upper().replace(" ", "")
-    if not marker:
+    marker = before or after
+    if marker is None:
         return None
-    if marker in {"RMB", "CNY", "YUAN", "\u00a5"}:
-        return "CNY"
-    return "USD"
+    return "CNY" if marker.upper() in _YUAN_MARKERS else "USD"
 
 
-def _kind(text: str, lower: str | None, m: re.Match, value: float, currency: str | None) -> str:
-    start, end = m.start(), m.end()
-    after, before = text[end:end + 40], text[max(0, start - 30):start]
-    lower_before = lower[max(0, start - 30):start] if lower is not None else None
-    num = m.group("num")
-    if m.group("pct"):
-        return "percent"
-    if currency:
-        return "money"
-    if _IDENTIFIER_AFTER.match(after):
-        return "identifier"
-    if _RANGE_AFTER.match(after):
-        return "range"
-    if _TIME_AFTER.match(after):
-        return "time"
-    if m.group("scale") is None and num.isdigit() and len(num) == 4 and 1900 <= value <= 2099:
+def _window_before(text: str, lower: str | None, start: int, width: int) -> tuple[str, str | None]:
+    """The `width` characters before `start`, and the same of `lower`."""
+    begin = max(0, start - width)
+    return text[begin:start], (lower[begin:start] if lower is not None else None)
+
+
+def _kind(text: str, lower: str | None, start: int, end: int, num: str, value: float, scaled: bool,
+          words_before: str) -> str:
+    """The kind of a figure that is no percentage and no money amount; `words_before` is the
+    lower-cased text before it, right-stripped."""
+    if lower is None:
+        after = _KIND_AFTER.match(text, end, end + 40)
+    else:
+        after = _KIND_AFTER_IN_LOWER.match(lower, end, end + 40)
+    kind_after = after.lastgroup if after else None
+    if kind_after in ("identifier", "range", "time"):
+        return kind_after
+    if not scaled and len(num) == 4 and num.isdigit() and 1900 <= value <= 2099:
         return "year"
     # The look-behinds are searches over 30 characters; they run only where a string
     # test finds the words they end in.
-    last_word = (before.lower() if lower_before is None else lower_before).rstrip()
-    if ((last_word.endswith(_MONTH_LAST_WORDS) and _MONTH_BEFORE.search(before, lower_before))
-            or _MONTH_AFTER.match(after)):
+    if kind_after == "date" or (words_before.endswith(_MONTH_LAST_WORDS)
+                                and _MONTH_BEFORE.search(*_window_before(text, lower, start, 30))):
         return "date"
-    if _PERIOD_AFTER.match(after) and _PERIOD_BEFORE.search(before, lower_before):
-        return "period"
-    if _DURATION_AFTER.match(after):
+    if kind_after == "period":
+        if _PERIOD_BEFORE.search(*_window_before(text, lower, start, 30)):
+            return "period"
+        after = _KIND_AFTER_PERIOD.match(text, end, end + 40)
+        kind_after = after.lastgroup if after else None
+    if kind_after == "duration":
         return "duration"
-    if "." in num and (_VERSION_NEAR.match(after) or _VERSION_BEFORE.search(before)):
+    if "." in num and (kind_after == "version" or _VERSION_BEFORE.search(text[max(0, start - 30):start])):
         return "version"
-    if _AREA_AFTER.match(after):
-        return "area"
-    return "count"
+    return "area" if kind_after == "area" else "count"
 
 
-def _qualifier(text: str, lower: str | None, start: int, end: int) -> tuple[str, int]:
-    before = text[max(0, start - 40):start]
-    lower_before = lower[max(0, start - 40):start] if lower is not None else None
+def _qualifier(text: str, lower: str | None, start: int, end: int, words_before: str) -> tuple[str, int]:
     # Two figures in three have no qualifier word last before them: that is found by
     # one string test, four times faster than the search.
-    ends_in_qualifier = (before.lower() if lower_before is None else lower_before).rstrip().endswith(
-        _QUALIFIER_LAST_WORDS)
-    m = _QUALIFIER_BEFORE.search(before, lower_before) if ends_in_qualifier else None
-    if m:
-        word = m.group("q").lower()
-        return _QUALIFIER_WORD[word], start - (len(before) - m.start())
-    if _QUALIFIER_AFTER.match(text[end:end + 12]):
+    if words_before.endswith(_QUALIFIER_LAST_WORDS):
+        before, lower_before = _window_before(text, lower, start, 40)
+        m = _QUALIFIER_BEFORE.search(before, lower_before)
+        if m:
+            return _QUALIFIER_WORD[m.group("q").lower()], start - (len(before) - m.start())
+    if _QUALIFIER_AFTER.match(text, end, end + 12):
         return "at_least", start
     return "exact", start
 
@@ -390,38 +431,45 @@ def matches_at_found_starts(finder: re.Pattern, lower: str, match_at):
 
 
 def _figure_matches(text: str, lower: str | None):
-    """What `_FIGURE.finditer(text)` yields, found faster; `lower` is `lowered(text)`."""
+    """(start, end, groups) of each match of `_FIGURE.finditer(text)`, found faster;
+    `lower` is `lowered(text)`, and groups read from it are lower-cased."""
     if lower is None:
-        yield from _FIGURE.finditer(text)
+        for m in _FIGURE.finditer(text):
+            yield m.start(), m.end(), m.groups()
         return
-    for _, m in matches_at_found_starts(_FIGURE_START, lower, lambda hit: _FIGURE.match(text, hit.start())):
-        yield m
+    # A leading space lets the first word start like any other; the boundary character
+    # found at offset i of the padded text is then just before offset i of the text.
+    padded, resume = " " + lower, 0
+    while (m := _FIGURE_AFTER_BOUNDARY.search(padded, resume)) is not None:
+        end = m.end() - 1
+        yield m.start(), end, m.groups()
+        # Resume at the figure's last character: after "5%", the "%" may be the next one's boundary.
+        resume = end
 
 
 def find_figures(text: str) -> list[Figure]:
     """Every numeric expression in `text`, in order, classified by kind."""
     figures: list[Figure] = []
     lower = lowered(text)
-    for m in _figure_matches(text, lower):
-        value = parse_number(m.group("num"))
+    for start, end, (cur_before, num, scale, cur_after, pct) in _figure_matches(text, lower):
+        value = parse_number(num)
         if value is None:
             continue
-        scale = m.group("scale")
         if scale:
             value *= SCALES[scale.lower()]
-        currency = _currency(m.group("cur_before"), m.group("cur_after"))
-        kind = _kind(text, lower, m, value, currency)
-        end = m.end("pct") if m.group("pct") else m.end()
-        if kind != "percent":
-            end = m.end("cur_after") if m.group("cur_after") else (m.end("scale") if scale else m.end("num"))
-        start = m.start()
-        if kind == "money" and _is_equivalent(text, figures[-1] if figures else None, start):
-            kind = "equivalent"
-        qualifier, qualifier_start = _qualifier(text, lower, start, end)
-        if kind in ("year", "date", "identifier", "period", "time") and qualifier == "exact":
-            qualifier_start = start
-        figures.append(Figure(start, end, qualifier_start, text[start:end], value,
-                              kind, currency, qualifier))
+        currency = _currency(cur_before, cur_after)
+        # One window serves both look-behind tests: a month word that ends the 30
+        # characters before a figure also ends these 40.
+        begin = max(0, start - 40)
+        words_before = (lower[begin:start] if lower is not None else text[begin:start].lower()).rstrip()
+        if pct:
+            kind = "percent"
+        elif currency:
+            kind = "equivalent" if _is_equivalent(text, figures[-1] if figures else None, start) else "money"
+        else:
+            kind = _kind(text, lower, start, end, num, value, bool(scale), words_before)
+        qualifier, qualifier_start = _qualifier(text, lower, start, end, words_before)
+        figures.append(Figure(start, end, qualifier_start, text[start:end], value, kind, currency, qualifier))
     return figures
 
 

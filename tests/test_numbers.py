@@ -217,12 +217,47 @@ def test_ascii_folds_lists_every_character_that_case_insensitive_matching_equate
 @pytest.mark.parametrize("text", [
     "US$5 USD5 U.S.$ 7 RMB 3 CNY2 \u00a54 $1,000.5 a hundred an thousand one million twenty-five 3/4 1.2.3",
     "Fourteen, Twenty Five; x5 _5 -5 .5 ,5 /5 caf\u00e95 \u00e9 seven \u017fix 5 \u212a9 A Hundred and Ten",
+    "Fourteen, Twenty Five; x5 _5 -5 .5 ,5 /5 caf\u00e95 \u00e9 seven six 5 K9 A Hundred and Ten",
     "9 a\thundred one\nbillion 2023-24 No.5 5th 10:30 5 sq m",
+    "5%6 7%two 8 percent9 $5%US$6 one%",
 ])
 def test_figures_are_those_of_the_full_figure_regex(text):
     from etl.numbers import _FIGURE, _figure_matches
     from etl.numbers import lowered
-    assert [m.span() for m in _figure_matches(text, lowered(text))] == [m.span() for m in _FIGURE.finditer(text)]
+    expected = [(m.start(), m.end(), m.groups()) for m in _FIGURE.finditer(text)]
+    assert list(_figure_matches(text, None)) == expected
+    if lowered(text) is not None:
+        # Read from the lower-cased copy, the groups are lower-cased.
+        assert list(_figure_matches(text, lowered(text))) == [
+            (start, end, tuple(g and g.lower() for g in groups)) for start, end, groups in expected]
+
+
+def test_one_match_of_named_regexes_is_named_for_the_first_that_matches():
+    import re
+
+    from etl.numbers import _KIND_AFTER, _KIND_AFTER_PERIOD, _first_matching, lowered
+    named = [
+        ("caseless_ascii", re.compile(r"\s?k\b", re.IGNORECASE | re.ASCII)),
+        ("letter", re.compile(r"[a-z]", re.IGNORECASE | re.ASCII)),
+        ("caseless_unicode", re.compile(r"\s+s\b", re.IGNORECASE)),
+        ("digit", re.compile(r"-\d")),
+    ]
+    first, first_in_lower = _first_matching(named), _first_matching(named, lower_case=True)
+    windows = ["k", "K", "\u212a", " k\u00e9", "S", " \u017f", "\u2003s", "\u2003k", "-\u0663", "-5", "a", "", " K\u00c9",
+               "\u00e9", " x"]
+    for window in windows:
+        expected = next((name for name, pattern in named if pattern.match(window)), None)
+        m = first.match(window)
+        assert (m.lastgroup if m else None) == expected, window
+        if lowered(window) is not None:
+            m = first_in_lower.match(lowered(window))
+            assert (m.lastgroup if m else None) == expected, window
+    # A match ends where the window given as endpos ends, as if the text were cut there.
+    assert first.match("x kx", 1, 3).lastgroup == "caseless_ascii" and first.match("x kx", 1) is None
+    with pytest.raises(ValueError):
+        _first_matching([("capital", re.compile("[A-Z]"))], lower_case=True)
+    assert _KIND_AFTER.match(" months").lastgroup == "period"
+    assert _KIND_AFTER_PERIOD.match(" months").lastgroup == "duration"
 
 
 @pytest.mark.parametrize("sentence", [
