@@ -49,10 +49,12 @@ class Gazetteer:
     economies: tuple[str, ...]
     place_pattern: re.Pattern
     economy_pattern: re.Pattern
-    place_heads: "HeadIndex | None"   # None when some name's spellings cannot be listed
+    # what finds the names fast; None when some name's spellings cannot be listed
+    place_heads: "HeadIndex | None"
+    economy_heads: "HeadIndex | None"
 
 
-def _alternation(patterns_of: dict[int, list[str]], end: str = r"(?![\w-])") -> re.Pattern:
+def _alternation(patterns_of: dict[int, list[str]], end: str) -> re.Pattern:
     """Any of the patterns, on whole words; group "g<i>" is the one that matched a pattern of entry i."""
     groups = [f"(?P<g{i}>{'|'.join(patterns)})" for i, patterns in patterns_of.items()]
     return re.compile(r"(?<![\w-])(?:" + "|".join(groups) + r")" + end, re.IGNORECASE)
@@ -132,7 +134,8 @@ class HeadIndex:
     regex_at: dict[str, re.Pattern]
 
     @classmethod
-    def build(cls, entries: list[dict]) -> "HeadIndex | None":
+    def build(cls, entries: list[dict], end: str) -> "HeadIndex | None":
+        """The index of names `_alternation(_patterns_of(entries), end)` finds."""
         alternatives: dict[str, list[tuple[int, str]]] = {}
         spellings_of: dict[str, set[str]] = {}   # head -> the spellings, lower-cased, that start with it
         for i, entry in enumerate(entries):
@@ -155,7 +158,7 @@ class HeadIndex:
             patterns_of: dict[int, list[str]] = {}   # entry index -> its spellings with this head, in order
             for i, pattern in alts:
                 patterns_of.setdefault(i, []).append(pattern)
-            regex_of_head[head] = _alternation(patterns_of)
+            regex_of_head[head] = _alternation(patterns_of, end)
         regex_at = {found.translate(_WORD_BREAKS_TO_SPACES): regex_of_head[head]
                     for head, spellings in spellings_of.items()
                     for found in ([head] if head in spellings else spellings)}
@@ -178,13 +181,16 @@ def gazetteer() -> Gazetteer:
     # Longer names first, so "West Hongqiao" wins over a district named inside it.
     place_rows = sorted(data["place"], key=lambda e: -max(len(p) for p in e["patterns"]))
     economy_rows = data["economy"]
+    place_end = r"(?![\w-])"
+    # "German-funded", "Japanese-invested": an economy may lead a compound.
+    economy_end = r"(?!\w)"
     return Gazetteer(
         places=tuple(Place(e["name"], e["level"], e.get("parent")) for e in place_rows),
         economies=tuple(e["name"] for e in economy_rows),
-        place_pattern=_alternation(_patterns_of(place_rows)),
-        # "German-funded", "Japanese-invested": an economy may lead a compound.
-        economy_pattern=_alternation(_patterns_of(economy_rows), end=r"(?!\w)"),
-        place_heads=HeadIndex.build(place_rows),
+        place_pattern=_alternation(_patterns_of(place_rows), place_end),
+        economy_pattern=_alternation(_patterns_of(economy_rows), economy_end),
+        place_heads=HeadIndex.build(place_rows, place_end),
+        economy_heads=HeadIndex.build(economy_rows, economy_end),
     )
 
 
@@ -215,10 +221,15 @@ def mentions(text: str) -> list[Mention]:
     """Every place named in `text`, in order."""
     g = gazetteer()
     masked = _NOT_A_PLACE.sub(_underscores, text) if any(hint.search(text) for hint in _NOT_A_PLACE_HINTS) else text
-    named = g.place_heads.matches(masked) if g.place_heads is not None else None
+    return [Mention(g.places[index], start, end) for index, start, end in _names(masked, g.place_pattern, g.place_heads)]
+
+
+def _names(text: str, pattern: re.Pattern, heads: HeadIndex | None) -> list[tuple[int, int, int]]:
+    """(entry index, start, end) of every name `pattern` finds in `text`, found through `heads` when it can."""
+    named = heads.matches(text) if heads is not None else None
     if named is None:
-        named = [(int(m.lastgroup[1:]), m.start(), m.end()) for m in g.place_pattern.finditer(masked)]
-    return [Mention(g.places[index], start, end) for index, start, end in named]
+        named = [(int(m.lastgroup[1:]), m.start(), m.end()) for m in pattern.finditer(text)]
+    return named
 
 
 def _underscores(m: re.Match) -> str:
@@ -246,7 +257,7 @@ def most_specific(found: list[Mention]) -> Place | None:
 def counterparts(text: str) -> list[tuple[str, int]]:
     """Source economies named in `text`, with their offsets."""
     g = gazetteer()
-    return [(g.economies[int(m.lastgroup[1:])], m.start()) for m in g.economy_pattern.finditer(text)]
+    return [(g.economies[index], start) for index, start, _ in _names(text, g.economy_pattern, g.economy_heads)]
 
 
 def article_place(paragraphs: list[str]) -> Place | None:

@@ -172,3 +172,15 @@ def test_mentions_are_those_of_the_full_gazetteer_regex(text):
     masked = _NOT_A_PLACE.sub(lambda m: "_" * len(m.group(0)), text)
     full = [(g.places[int(m.lastgroup[1:])].name, m.start(), m.end()) for m in g.place_pattern.finditer(masked)]
     assert [(m.place.name, m.start, m.end) for m in mentions(text)] == full
+
+
+@pytest.mark.parametrize("text", [
+    "German-funded and Japanese-invested firms, Germany's and Germans", "the U.S. and U.S.-based, the US and US-based",
+    "South Korea's, South Korean, Korean, the Republic of Korea (ROK)", "the Netherlands, Netherlands, the EU, EU-China",
+    "Hong Kong's HKSAR; HK-listed; (Macau) \"Taiwanese\" /Thai", "\u00abSwiss\u00bb, \u00e9French, caf\u00e9 Italian",
+    "\u212aorean and \u017fwedish", "Frenchman, Americans, the usual, eu_",
+])
+def test_counterparts_are_those_of_the_full_economy_regex(text):
+    g = gazetteer()
+    full = [(g.economies[int(m.lastgroup[1:])], m.start()) for m in g.economy_pattern.finditer(text)]
+    assert counterparts(text) == full
