@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import re._parser as _parser
 import tomllib
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -270,28 +270,38 @@ def article_place(paragraphs: list[str]) -> Place | None:
     return article_place_in(text, spans, MentionIndex(text))
 
 
+# The end of a lead-in that says an event took place at what it names next.
+_HOSTED_IN = re.compile(r"\b(?:held|hosted|organi[sz]ed|took place|located)\b[^.]*$", re.I)
+
+
 def article_place_in(text: str, paragraph_spans: list[tuple[int, int]], named: MentionIndex) -> Place | None:
     """The district (or sub-area) the article is about, if any.
 
     One named in the opening paragraphs, or in a "held in/at ... District" or
     "hosted by" phrase, or more than once; among those, the most named.
+    `paragraph_spans` are in order; names between paragraphs do not count.
     """
     counts: dict[str, int] = {}
     anchored: set[str] = set()
     by_name: dict[str, Place] = {}
-    for i, (p_start, p_end) in enumerate(paragraph_spans):
-        for mention in named.between(p_start, p_end):
-            place = mention.place
-            if place.level not in ("district", "area"):
-                continue
-            key = place.geo
-            by_name.setdefault(key, place)
-            if place.level == "area":
-                by_name[key] = place
-            counts[key] = counts.get(key, 0) + 1
-            lead_in = text[max(p_start, mention.start - 80):mention.start]
-            if i < 2 or re.search(r"\b(?:held|hosted|organi[sz]ed|took place|located)\b[^.]*$", lead_in, re.I):
-                anchored.add(key)
+    paragraph_starts = [start for start, _ in paragraph_spans]
+    # An article has three times as many paragraphs as district names: each name
+    # looks up its paragraph rather than each paragraph its names.
+    for mention in named.found:
+        place = mention.place
+        if place.level not in ("district", "area"):
+            continue
+        i = bisect_right(paragraph_starts, mention.start) - 1
+        if i < 0 or mention.start >= paragraph_spans[i][1]:
+            continue
+        key = place.geo
+        by_name.setdefault(key, place)
+        if place.level == "area":
+            by_name[key] = place
+        counts[key] = counts.get(key, 0) + 1
+        if key not in anchored and (
+                i < 2 or _HOSTED_IN.search(text[max(paragraph_starts[i], mention.start - 80):mention.start])):
+            anchored.add(key)
     candidates = {k: n for k, n in counts.items() if k in anchored or n >= 2}
     if not candidates:
         return None
