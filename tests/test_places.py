@@ -5,6 +5,8 @@ Table-driven, in the manner of price-parser's test suite.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl.places import _NOT_A_PLACE, article_place, counterparts, gazetteer, mentions, most_specific
 
@@ -166,6 +168,7 @@ def test_article_is_filed_under_the_district_it_is_about(paragraphs, expected):
     "the China International Import Expo, China Daily Group, China Telecom Co and Reinvest in China",
     "National Exhibition and Convention Center (Shanghai)Pudong, Shanghai Daily, Bank of China,China",
     "mainland China Daily and the mainland China International Import Expo",
+    "\U0001f600Pudong and \U0001f600 Shanghai",
 ])
 def test_mentions_are_those_of_the_full_gazetteer_regex(text):
     g = gazetteer()
@@ -184,3 +187,24 @@ def test_counterparts_are_those_of_the_full_economy_regex(text):
     g = gazetteer()
     full = [(g.economies[int(m.lastgroup[1:])], m.start()) for m in g.economy_pattern.finditer(text)]
     assert counterparts(text) == full
+
+
+# Text put together from names, their parts, the names that mask them, and what may
+# surround a name, in any letter case: found names are those of the full regexes.
+_PIECES = [
+    "Shanghai", "Shanghai's", "China", "the city", "the city's districts", "the country", "Jing'an", "Jing An",
+    "Lin-gang", "Pudong New Area", "West Hongqiao", "Hongqiao West", "G60", "nationwide", "city-wide", "the mainland",
+    "mainland China", "Chinese mainland", "Hong Kong's", "U.S.-based", "the U.S.", "German", "South Korean",
+    "the Netherlands", "Made in China", "China Daily", "Shanghai Daily", "Invest in China", "China Telecom Group",
+    "China International Import Expo", "National Exhibition and Convention Center (Shanghai)", "the", "city", "in",
+]
+_AROUND = [" ", "  ", "'", "'s", "-", "_", ".", ", ", "(", "\u00ab", "\u00e9", "\u4e0a", "\U0001f600", "\u212a", "x", "0"]
+_CASES = [str, str.lower, str.upper, str.title]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from(_CASES), st.sampled_from(_AROUND)), max_size=8))
+def test_found_names_are_those_of_the_full_regexes_in_any_text(parts):
+    text = "".join(case(piece) + around for piece, case, around in parts)
+    test_mentions_are_those_of_the_full_gazetteer_regex(text)
+    test_counterparts_are_those_of_the_full_economy_regex(text)
