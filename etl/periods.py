@@ -330,19 +330,26 @@ _CIIE = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\s+(?:China\s+International\
 _CIIE_WORD = re.compile(r"\b(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
 _ORDINAL_WORDS = {w: i for i, w in enumerate(
     ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], 1)}
-_NAMED_EVENT = re.compile(rf"\b(?:the\s+)?(?P<y>{_YEAR})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
-_IN_YEAR = re.compile(rf"\b[Ii]n\s+(?P<y>{_YEAR})\b")
+# Both CIIE patterns need one of these in the lower-cased text, and most articles have none.
+_CIIE_NAMES = ("expo", "ciie", "cile", "ci1e")
+# The word boundary before the year (and before "in") is written as a look-behind after
+# its first characters: a pattern that opens with literal characters lets the regex
+# engine skip ahead to where they occur instead of trying every position.
+_NAMED_EVENT = re.compile(rf"(?P<y>{_YEAR})(?<!\w\d{{4}})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
+_IN_YEAR = re.compile(rf"[Ii]n(?<!\w{{3}})\s+(?P<y>{_YEAR})\b")
 FIRST_CIIE_YEAR = 2018
 
 
 def infer_year(text: str) -> int | None:
     """The year an undated article is about, from dated events it names."""
-    m = _CIIE.search(text)
-    if m:
-        return FIRST_CIIE_YEAR + int(m.group("n")) - 1
-    m = _CIIE_WORD.search(text)
-    if m:
-        return FIRST_CIIE_YEAR + _ORDINAL_WORDS[m.group("w").lower()] - 1
+    lower = text.lower()
+    if any(name in lower for name in _CIIE_NAMES):
+        m = _CIIE.search(text)
+        if m:
+            return FIRST_CIIE_YEAR + int(m.group("n")) - 1
+        m = _CIIE_WORD.search(text)
+        if m:
+            return FIRST_CIIE_YEAR + _ORDINAL_WORDS[m.group("w").lower()] - 1
     m = _NAMED_EVENT.search(text)
     if m:
         return int(m.group("y"))

@@ -242,3 +242,34 @@ def test_event_dates_are_found_only_with_a_day_word_or_a_digit():
         lower = s.lower()
         assert any(w in lower for w in ("day", "tonight", "morning", "afternoon")) or _DIGIT.search(s)
     assert find_event_date("It opened this March and will close next month.", ref("2024-05-10")) is None
+
+
+YEAR_CONTEXTS = [
+    "The 2024 Investment Promotion Conference opened.", "2023 Global Investment Forum", "x2024 Forum",
+    "Forum 2024 Expo", "the 2021 and the 2022 Summit", "café2023 Fair", "12023 Week", "the  2019\tShanghai Week",
+    "In 2023, 40 firms came.", "in  2021 and Xin 2022", "In2023", "(in 2020)", "Lin 2020, in 2019", "in 20231",
+    "éin 2020", "in 2024-2025",
+]
+
+
+@pytest.mark.parametrize("text", YEAR_CONTEXTS)
+def test_year_patterns_find_what_their_plain_word_boundary_forms_find(text):
+    """_NAMED_EVENT and _IN_YEAR write the word boundary before a year (or "in") as a
+    look-behind for speed: they must find the years the plain forms find."""
+    import re
+
+    from etl.periods import _IN_YEAR, _NAMED_EVENT, _YEAR
+    plain_named = re.compile(rf"\b(?:the\s+)?(?P<y>{_YEAR})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}"
+                             r"(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
+    plain_in_year = re.compile(rf"\b[Ii]n\s+(?P<y>{_YEAR})\b")
+    named, expected = _NAMED_EVENT.search(text), plain_named.search(text)
+    assert (named and named.group("y")) == (expected and expected.group("y"))
+    assert _IN_YEAR.findall(text) == plain_in_year.findall(text)
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    ("The 6th CIIE opened.", 2023), ("the 5TH ci1e", 2022), ("The 2nd CILE", 2019),
+    ("the Seventh China  International Import EXPO", 2024), ("The 3rd expo in 2019", 2019),
+])
+def test_import_expo_ordinals_date_an_article_in_any_case(text, year):
+    assert infer_year(text) == year
