@@ -205,10 +205,26 @@ TriggerWords = tuple[tuple[str, int], ...]
 _ALL_TRIGGER_WORDS: TriggerWords = tuple(_WORD_MASKS.items())
 
 
+def _two_letter_finders(words) -> tuple[re.Pattern, ...]:
+    """One regex per first letter of the two-letter words ("q[1234]" for q1 to q4)."""
+    by_first: dict[str, str] = {}
+    for word in words:
+        if len(word) == 2:
+            by_first[word[0]] = by_first.get(word[0], "") + word[1]
+    return tuple(re.compile(re.escape(first) + "[" + re.escape(seconds) + "]") for first, seconds in by_first.items())
+
+
+# A substring test for a two-letter word scans a whole article slowly; a regex that
+# opens with one literal letter skips to that letter and finds them all in one pass.
+_TWO_LETTER_FINDERS = _two_letter_finders(_WORD_MASKS)
+
+
 def trigger_words_in(text: str) -> TriggerWords:
     """The trigger words `text` holds: all its sentences need look for, a few of the 20."""
     lower = text.lower()
-    return tuple((word, mask) for word, mask in _WORD_MASKS.items() if word in lower)
+    two_letter = {word for finder in _TWO_LETTER_FINDERS for word in finder.findall(lower)}
+    return tuple((word, mask) for word, mask in _WORD_MASKS.items()
+                 if (word in two_letter if len(word) == 2 else word in lower))
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:

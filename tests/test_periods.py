@@ -273,3 +273,10 @@ def test_year_patterns_find_what_their_plain_word_boundary_forms_find(text):
 ])
 def test_import_expo_ordinals_date_an_article_in_any_case(text, year):
     assert infer_year(text) == year
+
+
+@pytest.mark.parametrize("text", ["In H1 and Q4, sales rose.", "hh2 q5 Q1Q2 q33", "the 2nd half of 2023 so far",
+                                  "no trigger here", "Half-year results to-date, year-end close", ""])
+def test_trigger_words_in_are_the_trigger_words_the_text_holds(text):
+    from etl.periods import _ALL_TRIGGER_WORDS, trigger_words_in
+    assert trigger_words_in(text) == tuple((w, m) for w, m in _ALL_TRIGGER_WORDS if w in text.lower())
