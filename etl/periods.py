@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from etl.numbers import lower_case_source, lowered
+from etl.numbers import lower_case_source, lowered, trie_alternation
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,21 @@ _PATTERNS = [
 ]
 _COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, p, f in _PATTERNS]
 _COMPILED_LOWER = [(_lower_case(p), f) for p, f in _COMPILED]
-_ANY_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE | re.ASCII)
-_ANY_MONTH_LOWER = _lower_case(_ANY_MONTH)
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ANY_MONTH = re.compile(rf"\b(?:{'|'.join(_MONTH_STEMS)})", re.IGNORECASE | re.ASCII)
+# In lower-cased text a word starts at the text's start or after a character other
+# than [a-z0-9_]. Matching that character, instead of testing a word boundary at every
+# position, lets the regex engine skip to the few places a word starts.
+_MONTH_AFTER_NON_WORD = re.compile("[^a-z0-9_]" + trie_alternation(list(_MONTH_STEMS)))
+
+
+def _names_month(text: str, lower_cased: bool) -> bool:
+    """Whether _ANY_MONTH matches `text` (lower-cased when `lower_cased`)."""
+    if not lower_cased:
+        return _ANY_MONTH.search(text) is not None
+    return text.startswith(_MONTH_STEMS) or _MONTH_AFTER_NON_WORD.search(text) is not None
+
+
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -258,14 +271,15 @@ def find_period(sentence: str, ref: Reference, triggers: TriggerWords = _ALL_TRI
     for word, mask in triggers:
         if word in lower:
             enabled |= mask
-    has_year = _ANY_YEAR.search(sentence) is not None
+    # Every year holds "19" or "20", which few sentences do: two substring tests spare most the regex.
+    has_year = ("19" in sentence or "20" in sentence) and _ANY_YEAR.search(sentence) is not None
     if has_year:
         enabled |= _YEAR_MASK
     compiled = _COMPILED if lower_text is None else _COMPILED_LOWER
     text = sentence if lower_text is None else lower_text
     if has_year or "year" in lower:
         text = _blank_comparisons(text, lower=lower_text is not None)
-    if (_ANY_MONTH if lower_text is None else _ANY_MONTH_LOWER).search(text):
+    if _names_month(text, lower_cased=lower_text is not None):
         enabled |= _MONTH_MASK
     i = 0
     while enabled:
@@ -305,15 +319,15 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     """
     lower = lowered(sentence)
     if lower is None:
-        lower, event_day, any_month, future = sentence.lower(), _EVENT_DAY, _ANY_MONTH, _FUTURE
+        lower, event_day, future = sentence.lower(), _EVENT_DAY, _FUTURE
         text = sentence
     else:
-        event_day, any_month, future = _EVENT_DAY_LOWER, _ANY_MONTH_LOWER, _FUTURE_LOWER
+        event_day, future = _EVENT_DAY_LOWER, _FUTURE_LOWER
         text = lower
     # A month dates an event only next to its day's digits, and most sentences have no
     # digit: looking for one first spares the slower search for a month in them.
     if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
-            or (_DIGIT.search(text) and any_month.search(text))):
+            or (_DIGIT.search(text) and _names_month(text, lower_cased=text is lower))):
         return None
     m = event_day.search(text)
     if not m:

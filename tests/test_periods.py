@@ -280,3 +280,12 @@ def test_import_expo_ordinals_date_an_article_in_any_case(text, year):
 def test_trigger_words_in_are_the_trigger_words_the_text_holds(text):
     from etl.periods import _ALL_TRIGGER_WORDS, trigger_words_in
     assert trigger_words_in(text) == tuple((w, m) for w, m in _ALL_TRIGGER_WORDS if w in text.lower())
+
+
+@pytest.mark.parametrize("text", ["March 3", "the market", "(june)", "_jan", "2022jan", "xmar", "mayor", "éjan",
+                                  "1dec", "no month here", "", "\tsept."])
+def test_month_test_on_lower_cased_text_agrees_with_the_month_pattern(text):
+    from etl.periods import _ANY_MONTH, _names_month
+    expected = _ANY_MONTH.search(text) is not None
+    assert _names_month(text.lower(), lower_cased=True) == expected
+    assert _names_month(text, lower_cased=False) == expected
