@@ -162,22 +162,27 @@ def _full_year(m, ref):
 # narrower wording ("the first half of 2023") sits above the wider ("in 2023").
 # Each pattern runs only when one of its trigger words is in the sentence, which
 # keeps the hot path to a few substring checks for most sentences; "<month>"
-# and "<year>" stand for any month name and any 19xx/20xx year.
+# and "<year>" stand for any month name and any 19xx/20xx year. The second column
+# names words of which every match holds one too: trigger words are often part of
+# other words ("openings", "headquarters", "recent months"), and a sentence (or a
+# whole article) without any of the other words is spared the search.
+_YEAR_WORDS = ("year", "19", "20")   # what _WHICH_YEAR needs
 _PATTERNS = [
-    (("half", "h1", "h2"), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
-    (("months",), rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
-    (("quarters",), rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
-    (("quarter", "q1", "q2", "q3", "q4"), rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
-    (("<month>",), rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
-    (("since", "so far", "to date", "to-date"), rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
-    (("since",), rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
-    (("<month>",), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
-    (("end", "close"), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
-    (("reform", "opening"), r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
-    (("<year>", "last year"), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
-    (("this year",), r"\b(?P<rel>this)\s+year\b", _year_to_date),
+    (("half", "h1", "h2"), (), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
+    (("months",), ("first",), rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
+    (("quarters",), ("first",), rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
+    (("quarter", "q1", "q2", "q3", "q4"), (), rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
+    (("<month>",), (), rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
+    (("since", "so far", "to date", "to-date"), _YEAR_WORDS, rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
+    (("since",), (), rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
+    (("<month>",), (), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
+    (("end", "close"), _YEAR_WORDS, rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
+    (("reform", "opening"), ("since",), r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
+    (("<year>", "last year"), (), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
+    (("this year",), (), r"\b(?P<rel>this)\s+year\b", _year_to_date),
 ]
-_COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, p, f in _PATTERNS]
+_COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, _, p, f in _PATTERNS]
+_NEEDS = tuple(needs for _, needs, _, _ in _PATTERNS)
 _COMPILED_LOWER = [(_lower_case(p), f) for p, f in _COMPILED]
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _ANY_MONTH = re.compile(rf"\b(?:{'|'.join(_MONTH_STEMS)})", re.IGNORECASE | re.ASCII)
@@ -201,7 +206,7 @@ def _trigger_masks() -> tuple[int, int, dict[str, int]]:
     """Bit i of a mask enables _PATTERNS[i]: (month mask, year mask, {trigger word: mask})."""
     month = year = 0
     words: dict[str, int] = {}
-    for i, (triggers, _, _) in enumerate(_PATTERNS):
+    for i, (triggers, _, _, _) in enumerate(_PATTERNS):
         for t in triggers:
             if t == "<month>":
                 month |= 1 << i
@@ -232,12 +237,26 @@ def _two_letter_finders(words) -> tuple[re.Pattern, ...]:
 _TWO_LETTER_FINDERS = _two_letter_finders(_WORD_MASKS)
 
 
+def _lacks_needed_words(lower: str) -> int:
+    """The mask of the patterns none of whose other needed words `lower` holds."""
+    lacking = 0
+    for i, needs in enumerate(_NEEDS):
+        if needs and not any(map(lower.__contains__, needs)):
+            lacking |= 1 << i
+    return lacking
+
+
 def trigger_words_in(text: str) -> TriggerWords:
-    """The trigger words `text` holds: all its sentences need look for, a few of the 20."""
+    """The trigger words `text` holds: all its sentences need look for, a few of the 20.
+
+    A word is left out, or enables fewer patterns, when the text lacks what its
+    patterns also need: none of its sentences can then match them.
+    """
     lower = text.lower()
+    possible = ~_lacks_needed_words(lower)
     two_letter = {word for finder in _TWO_LETTER_FINDERS for word in finder.findall(lower)}
-    return tuple((word, mask) for word, mask in _WORD_MASKS.items()
-                 if (word in two_letter if len(word) == 2 else word in lower))
+    return tuple((word, mask & possible) for word, mask in _WORD_MASKS.items()
+                 if mask & possible and (word in two_letter if len(word) == 2 else word in lower))
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
@@ -283,7 +302,7 @@ def find_period(sentence: str, ref: Reference, triggers: TriggerWords = _ALL_TRI
         enabled |= _MONTH_MASK
     i = 0
     while enabled:
-        if enabled & 1:
+        if enabled & 1 and (not _NEEDS[i] or any(map(lower.__contains__, _NEEDS[i]))):
             pattern, resolve = compiled[i]
             m = pattern.search(text)
             if m:
