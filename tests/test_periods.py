@@ -313,3 +313,16 @@ def test_month_test_on_lower_cased_text_agrees_with_the_month_pattern(text):
     expected = _ANY_MONTH.search(text) is not None
     assert _names_month(text.lower(), lower_cased=True) == expected
     assert _names_month(text, lower_cased=False) == expected
+
+
+@pytest.mark.parametrize("text", ["Sept. to Dec.", "September-October 2023", "Sep to Sept", "Junes to Julys",
+                                  "from Jun. through July", "by end-Mar 5", "Mayo to Mar", "january till feb"])
+def test_month_names_branching_letter_by_letter_match_as_the_plain_list(text):
+    import re
+
+    from etl.periods import _MONTH
+    plain = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+             r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
+    shape = r"\b(?P<m1>{0})\s*(?:to|through|till|-)\s*(?P<m2>{0})|end-(?P<m3>{0})"
+    found, expected = (re.search(shape.format(m), text, re.IGNORECASE | re.ASCII) for m in (_MONTH, plain))
+    assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
