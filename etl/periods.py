@@ -330,7 +330,15 @@ _EVENT_DAY = re.compile(
 )
 _FUTURE = re.compile(r"\b(?:will|is\s+scheduled|are\s+scheduled|is\s+set|to\s+be\s+held|upcoming|is\s+slated)\b", re.IGNORECASE | re.ASCII)
 _EVENT_DAY_LOWER, _FUTURE_LOWER = _lower_case(_EVENT_DAY), _lower_case(_FUTURE)
-_DIGIT = re.compile(r"[0-9]")   # _EVENT_DAY's \d, as it is ASCII-only
+_DIGITS = b"0123456789"   # _EVENT_DAY's \d, as it is ASCII-only
+
+
+def _has_digit(text: str) -> bool:
+    """Whether `text` holds one of _DIGITS."""
+    # Deleting bytes from the UTF-8 encoding is one pass in C, several times faster than
+    # a regex search of a sentence; no other character's encoding holds a digit's byte.
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded.translate(None, _DIGITS)) != len(encoded)
 
 
 def find_event_date(sentence: str, ref: Reference) -> date | None:
@@ -349,7 +357,7 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     # A month dates an event only next to its day's digits, and most sentences have no
     # digit: looking for one first spares the slower search for a month in them.
     if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
-            or (_DIGIT.search(text) and _names_month(text, lower_cased=text is lower))):
+            or (_has_digit(text) and _names_month(text, lower_cased=text is lower))):
         return None
     m = event_day.search(text)
     if not m:

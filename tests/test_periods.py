@@ -221,7 +221,7 @@ def test_event_dates_are_found_only_with_a_day_word_or_a_digit():
     import re
     from pathlib import Path
 
-    from etl.periods import _DIGIT, _EVENT_DAY
+    from etl.periods import _EVENT_DAY, _has_digit
     sentences = ["It opened on May 5th.", "It opened on 5 May 2023.", "It opened on Sept. 12, 2022.",
                  "It opened last Friday.", "It opened this morning.", "It opened on May the fifth.",
                  "It opened this March and will close next month."]
@@ -231,7 +231,7 @@ def test_event_dates_are_found_only_with_a_day_word_or_a_digit():
     assert len(matched) >= 6
     for s in matched:
         lower = s.lower()
-        assert any(w in lower for w in ("day", "tonight", "morning", "afternoon")) or _DIGIT.search(s)
+        assert any(w in lower for w in ("day", "tonight", "morning", "afternoon")) or _has_digit(s)
     assert find_event_date("It opened this March and will close next month.", ref("2024-05-10")) is None
 
 
@@ -326,3 +326,11 @@ def test_month_names_branching_letter_by_letter_match_as_the_plain_list(text):
     shape = r"\b(?P<m1>{0})\s*(?:to|through|till|-)\s*(?P<m2>{0})|end-(?P<m3>{0})"
     found, expected = (re.search(shape.format(m), text, re.IGNORECASE | re.ASCII) for m in (_MONTH, plain))
     assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
+
+
+@pytest.mark.parametrize("text", ["", "no digits", "x9", "é5", "\u0661\u0662", "\uff15", "\ud800 7", "\ud800", "0"])
+def test_digit_test_agrees_with_the_ascii_digit_class(text):
+    import re
+
+    from etl.periods import _has_digit
+    assert _has_digit(text) == bool(re.search("[0-9]", text))
