@@ -348,6 +348,7 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     it when the sentence speaks of the event in the future tense.
     """
     lower = lowered(sentence)
+    lower_cased = lower is not None
     if lower is None:
         lower, event_day, future = sentence.lower(), _EVENT_DAY, _FUTURE
         text = sentence
@@ -357,7 +358,7 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     # A month dates an event only next to its day's digits, and most sentences have no
     # digit: looking for one first spares the slower search for a month in them.
     if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
-            or (_has_digit(text) and _names_month(text, lower_cased=text is lower))):
+            or (_has_digit(text) and _names_month(text, lower_cased))):
         return None
     m = event_day.search(text)
     if not m:
@@ -394,7 +395,8 @@ _ORDINAL_WORDS = {w: i for i, w in enumerate(
 _CIIE_NAMES = ("expo", "ciie", "cile", "ci1e")
 # The word boundary before the year (and before "in") is written as a look-behind after
 # its first characters: a pattern that opens with literal characters lets the regex
-# engine skip ahead to where they occur instead of trying every position.
+# engine skip ahead to where they occur instead of trying every position. (An optional
+# "the" before the named event's year is left out: it never changed which year is read.)
 _NAMED_EVENT = re.compile(rf"(?P<y>{_YEAR})(?<!\w\d{{4}})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
 _IN_YEAR = re.compile(rf"[Ii]n(?<!\w{{3}})\s+(?P<y>{_YEAR})\b")
 FIRST_CIIE_YEAR = 2018
