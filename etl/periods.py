@@ -240,12 +240,24 @@ def _two_letter_finders(words) -> tuple[re.Pattern, ...]:
 _TWO_LETTER_FINDERS = _two_letter_finders(_WORD_MASKS)
 
 
+def _needs_masks() -> dict[tuple[str, ...], int]:
+    """{needed words: mask of the patterns that need them}, so each is looked for once."""
+    masks: dict[tuple[str, ...], int] = {}
+    for i, needs in enumerate(_NEEDS):
+        if needs:
+            masks[needs] = masks.get(needs, 0) | 1 << i
+    return masks
+
+
+_NEEDS_MASKS = _needs_masks()
+
+
 def _lacks_needed_words(lower: str) -> int:
     """The mask of the patterns none of whose other needed words `lower` holds."""
     lacking = 0
-    for i, needs in enumerate(_NEEDS):
-        if needs and not any(map(lower.__contains__, needs)):
-            lacking |= 1 << i
+    for needs, mask in _NEEDS_MASKS.items():
+        if not any(map(lower.__contains__, needs)):
+            lacking |= mask
     return lacking
 
 
