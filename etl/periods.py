@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from etl.numbers import lower_case_source, lowered
+from etl.numbers import lower_case_source, lowered, trie_alternation
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,10 @@ class Period:
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+# Branching letter by letter: a pattern holding it rejects a position on one test, not 23.
+_MONTH = trie_alternation(["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                           "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
+                           "Sept", "Sep", "Oct", "Nov", "Dec"]) + r"\.?"
 _ORDINAL_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                   "nine": 9, "ten": 10, "eleven": 11, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6,
                   "7": 7, "8": 8, "9": 9, "10": 10, "11": 11}
@@ -162,25 +165,43 @@ def _full_year(m, ref):
 # narrower wording ("the first half of 2023") sits above the wider ("in 2023").
 # Each pattern runs only when one of its trigger words is in the sentence, which
 # keeps the hot path to a few substring checks for most sentences; "<month>"
-# and "<year>" stand for any month name and any 19xx/20xx year.
+# and "<year>" stand for any month name and any 19xx/20xx year. The second column
+# names words of which every match holds one too: trigger words are often part of
+# other words ("openings", "headquarters", "recent months"), and a sentence (or a
+# whole article) without any of the other words is spared the search.
+_YEAR_WORDS = ("year", "19", "20")   # what _WHICH_YEAR needs
 _PATTERNS = [
-    (("half", "h1", "h2"), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
-    (("months",), rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
-    (("quarters",), rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
-    (("quarter", "q1", "q2", "q3", "q4"), rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
-    (("<month>",), rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
-    (("since", "so far", "to date", "to-date"), rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
-    (("since",), rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
-    (("<month>",), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
-    (("end", "close"), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
-    (("reform", "opening"), r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
-    (("<year>", "last year"), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
-    (("this year",), r"\b(?P<rel>this)\s+year\b", _year_to_date),
+    (("half", "h1", "h2"), (), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
+    (("months",), ("first",), rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
+    (("quarters",), ("first",), rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
+    (("quarter", "q1", "q2", "q3", "q4"), (), rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
+    (("<month>",), (), rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
+    (("since", "so far", "to date", "to-date"), _YEAR_WORDS, rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
+    (("since",), (), rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
+    (("<month>",), (), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
+    (("end", "close"), _YEAR_WORDS, rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
+    (("reform", "opening"), ("since",), r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
+    (("<year>", "last year"), (), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
+    (("this year",), (), r"\b(?P<rel>this)\s+year\b", _year_to_date),
 ]
-_COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, p, f in _PATTERNS]
+_COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, _, p, f in _PATTERNS]
+_NEEDS = tuple(needs for _, needs, _, _ in _PATTERNS)
 _COMPILED_LOWER = [(_lower_case(p), f) for p, f in _COMPILED]
-_ANY_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE | re.ASCII)
-_ANY_MONTH_LOWER = _lower_case(_ANY_MONTH)
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ANY_MONTH = re.compile(rf"\b(?:{'|'.join(_MONTH_STEMS)})", re.IGNORECASE | re.ASCII)
+# In lower-cased text a word starts at the text's start or after a character other
+# than [a-z0-9_]. Matching that character, instead of testing a word boundary at every
+# position, lets the regex engine skip to the few places a word starts.
+_MONTH_AFTER_NON_WORD = re.compile("[^a-z0-9_]" + trie_alternation(list(_MONTH_STEMS)))
+
+
+def _names_month(text: str, lower_cased: bool) -> bool:
+    """Whether _ANY_MONTH matches `text` (lower-cased when `lower_cased`)."""
+    if not lower_cased:
+        return _ANY_MONTH.search(text) is not None
+    return text.startswith(_MONTH_STEMS) or _MONTH_AFTER_NON_WORD.search(text) is not None
+
+
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -188,7 +209,7 @@ def _trigger_masks() -> tuple[int, int, dict[str, int]]:
     """Bit i of a mask enables _PATTERNS[i]: (month mask, year mask, {trigger word: mask})."""
     month = year = 0
     words: dict[str, int] = {}
-    for i, (triggers, _, _) in enumerate(_PATTERNS):
+    for i, (triggers, _, _, _) in enumerate(_PATTERNS):
         for t in triggers:
             if t == "<month>":
                 month |= 1 << i
@@ -205,10 +226,52 @@ TriggerWords = tuple[tuple[str, int], ...]
 _ALL_TRIGGER_WORDS: TriggerWords = tuple(_WORD_MASKS.items())
 
 
+def _two_letter_finders(words) -> tuple[re.Pattern, ...]:
+    """One regex per first letter of the two-letter words ("q[1234]" for q1 to q4)."""
+    by_first: dict[str, str] = {}
+    for word in words:
+        if len(word) == 2:
+            by_first[word[0]] = by_first.get(word[0], "") + word[1]
+    return tuple(re.compile(re.escape(first) + "[" + re.escape(seconds) + "]") for first, seconds in by_first.items())
+
+
+# A substring test for a two-letter word scans a whole article slowly; a regex that
+# opens with one literal letter skips to that letter and finds them all in one pass.
+_TWO_LETTER_FINDERS = _two_letter_finders(_WORD_MASKS)
+
+
+def _needs_masks() -> dict[tuple[str, ...], int]:
+    """{needed words: mask of the patterns that need them}, so each is looked for once."""
+    masks: dict[tuple[str, ...], int] = {}
+    for i, needs in enumerate(_NEEDS):
+        if needs:
+            masks[needs] = masks.get(needs, 0) | 1 << i
+    return masks
+
+
+_NEEDS_MASKS = _needs_masks()
+
+
+def _lacks_needed_words(lower: str) -> int:
+    """The mask of the patterns none of whose other needed words `lower` holds."""
+    lacking = 0
+    for needs, mask in _NEEDS_MASKS.items():
+        if not any(map(lower.__contains__, needs)):
+            lacking |= mask
+    return lacking
+
+
 def trigger_words_in(text: str) -> TriggerWords:
-    """The trigger words `text` holds: all its sentences need look for, a few of the 20."""
+    """The trigger words `text` holds: all its sentences need look for, a few of the 20.
+
+    A word is left out, or enables fewer patterns, when the text lacks what its
+    patterns also need: none of its sentences can then match them.
+    """
     lower = text.lower()
-    return tuple((word, mask) for word, mask in _WORD_MASKS.items() if word in lower)
+    possible = ~_lacks_needed_words(lower)
+    two_letter = {word for finder in _TWO_LETTER_FINDERS for word in finder.findall(lower)}
+    return tuple((word, mask & possible) for word, mask in _WORD_MASKS.items()
+                 if mask & possible and (word in two_letter if len(word) == 2 else word in lower))
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
@@ -242,18 +305,19 @@ def find_period(sentence: str, ref: Reference, triggers: TriggerWords = _ALL_TRI
     for word, mask in triggers:
         if word in lower:
             enabled |= mask
-    has_year = _ANY_YEAR.search(sentence) is not None
+    # Every year holds "19" or "20", which few sentences do: two substring tests spare most the regex.
+    has_year = ("19" in sentence or "20" in sentence) and _ANY_YEAR.search(sentence) is not None
     if has_year:
         enabled |= _YEAR_MASK
     compiled = _COMPILED if lower_text is None else _COMPILED_LOWER
     text = sentence if lower_text is None else lower_text
     if has_year or "year" in lower:
         text = _blank_comparisons(text, lower=lower_text is not None)
-    if (_ANY_MONTH if lower_text is None else _ANY_MONTH_LOWER).search(text):
+    if _names_month(text, lower_cased=lower_text is not None):
         enabled |= _MONTH_MASK
     i = 0
     while enabled:
-        if enabled & 1:
+        if enabled & 1 and (not _NEEDS[i] or any(map(lower.__contains__, _NEEDS[i]))):
             pattern, resolve = compiled[i]
             m = pattern.search(text)
             if m:
@@ -278,7 +342,15 @@ _EVENT_DAY = re.compile(
 )
 _FUTURE = re.compile(r"\b(?:will|is\s+scheduled|are\s+scheduled|is\s+set|to\s+be\s+held|upcoming|is\s+slated)\b", re.IGNORECASE | re.ASCII)
 _EVENT_DAY_LOWER, _FUTURE_LOWER = _lower_case(_EVENT_DAY), _lower_case(_FUTURE)
-_DIGIT = re.compile(r"[0-9]")   # _EVENT_DAY's \d, as it is ASCII-only
+_DIGITS = b"0123456789"   # _EVENT_DAY's \d, as it is ASCII-only
+
+
+def _has_digit(text: str) -> bool:
+    """Whether `text` holds one of _DIGITS."""
+    # Deleting bytes from the UTF-8 encoding is one pass in C, several times faster than
+    # a regex search of a sentence; no other character's encoding holds a digit's byte.
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded.translate(None, _DIGITS)) != len(encoded)
 
 
 def find_event_date(sentence: str, ref: Reference) -> date | None:
@@ -288,16 +360,17 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     it when the sentence speaks of the event in the future tense.
     """
     lower = lowered(sentence)
+    lower_cased = lower is not None
     if lower is None:
-        lower, event_day, any_month, future = sentence.lower(), _EVENT_DAY, _ANY_MONTH, _FUTURE
+        lower, event_day, future = sentence.lower(), _EVENT_DAY, _FUTURE
         text = sentence
     else:
-        event_day, any_month, future = _EVENT_DAY_LOWER, _ANY_MONTH_LOWER, _FUTURE_LOWER
+        event_day, future = _EVENT_DAY_LOWER, _FUTURE_LOWER
         text = lower
     # A month dates an event only next to its day's digits, and most sentences have no
     # digit: looking for one first spares the slower search for a month in them.
     if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
-            or (_DIGIT.search(text) and any_month.search(text))):
+            or (_has_digit(text) and _names_month(text, lower_cased))):
         return None
     m = event_day.search(text)
     if not m:
@@ -330,19 +403,27 @@ _CIIE = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\s+(?:China\s+International\
 _CIIE_WORD = re.compile(r"\b(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
 _ORDINAL_WORDS = {w: i for i, w in enumerate(
     ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], 1)}
-_NAMED_EVENT = re.compile(rf"\b(?:the\s+)?(?P<y>{_YEAR})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
-_IN_YEAR = re.compile(rf"\b[Ii]n\s+(?P<y>{_YEAR})\b")
+# Both CIIE patterns need one of these in the lower-cased text, and most articles have none.
+_CIIE_NAMES = ("expo", "ciie", "cile", "ci1e")
+# The word boundary before the year (and before "in") is written as a look-behind after
+# its first characters: a pattern that opens with literal characters lets the regex
+# engine skip ahead to where they occur instead of trying every position. (An optional
+# "the" before the named event's year is left out: it never changed which year is read.)
+_NAMED_EVENT = re.compile(rf"(?P<y>{_YEAR})(?<!\w\d{{4}})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
+_IN_YEAR = re.compile(rf"[Ii]n(?<!\w{{3}})\s+(?P<y>{_YEAR})\b")
 FIRST_CIIE_YEAR = 2018
 
 
 def infer_year(text: str) -> int | None:
     """The year an undated article is about, from dated events it names."""
-    m = _CIIE.search(text)
-    if m:
-        return FIRST_CIIE_YEAR + int(m.group("n")) - 1
-    m = _CIIE_WORD.search(text)
-    if m:
-        return FIRST_CIIE_YEAR + _ORDINAL_WORDS[m.group("w").lower()] - 1
+    lower = text.lower()
+    if any(name in lower for name in _CIIE_NAMES):
+        m = _CIIE.search(text)
+        if m:
+            return FIRST_CIIE_YEAR + int(m.group("n")) - 1
+        m = _CIIE_WORD.search(text)
+        if m:
+            return FIRST_CIIE_YEAR + _ORDINAL_WORDS[m.group("w").lower()] - 1
     m = _NAMED_EVENT.search(text)
     if m:
         return int(m.group("y"))

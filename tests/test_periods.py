@@ -216,21 +216,12 @@ def test_undated_article_takes_its_year_from_the_text(raw, expected):
     assert (article.published, article.year, article.date_status) == (D(published), year, status)
 
 
-def test_narrowing_trigger_words_to_the_article_finds_the_same_periods():
-    from etl.periods import Reference, find_period, trigger_words_in
-    article = ("In the first half of 2023, FDI rose. As of the end of June, 300 firms. "
-               "Since the beginning of this year, 12 projects. Last year it was 5. Q3 2021 saw 7.")
-    ref = Reference(None, 2024)
-    for sentence in article.split(". "):
-        assert find_period(sentence, ref, trigger_words_in(article)) == find_period(sentence, ref)
-
-
 def test_event_dates_are_found_only_with_a_day_word_or_a_digit():
     """find_event_date looks no further in a sentence with neither: every _EVENT_DAY match has one."""
     import re
     from pathlib import Path
 
-    from etl.periods import _DIGIT, _EVENT_DAY
+    from etl.periods import _EVENT_DAY, _has_digit
     sentences = ["It opened on May 5th.", "It opened on 5 May 2023.", "It opened on Sept. 12, 2022.",
                  "It opened last Friday.", "It opened this morning.", "It opened on May the fifth.",
                  "It opened this March and will close next month."]
@@ -240,5 +231,106 @@ def test_event_dates_are_found_only_with_a_day_word_or_a_digit():
     assert len(matched) >= 6
     for s in matched:
         lower = s.lower()
-        assert any(w in lower for w in ("day", "tonight", "morning", "afternoon")) or _DIGIT.search(s)
+        assert any(w in lower for w in ("day", "tonight", "morning", "afternoon")) or _has_digit(s)
     assert find_event_date("It opened this March and will close next month.", ref("2024-05-10")) is None
+
+
+YEAR_CONTEXTS = [
+    "The 2024 Investment Promotion Conference opened.", "2023 Global Investment Forum", "x2024 Forum",
+    "Forum 2024 Expo", "the 2021 and the 2022 Summit", "café2023 Fair", "12023 Week", "the  2019\tShanghai Week",
+    "In 2023, 40 firms came.", "in  2021 and Xin 2022", "In2023", "(in 2020)", "Lin 2020, in 2019", "in 20231",
+    "éin 2020", "in 2024-2025",
+]
+
+
+@pytest.mark.parametrize("text", YEAR_CONTEXTS)
+def test_year_patterns_find_what_their_plain_word_boundary_forms_find(text):
+    """_NAMED_EVENT and _IN_YEAR write the word boundary before a year (or "in") as a
+    look-behind for speed: they must find the years the plain forms find."""
+    import re
+
+    from etl.periods import _IN_YEAR, _NAMED_EVENT, _YEAR
+    plain_named = re.compile(rf"\b(?:the\s+)?(?P<y>{_YEAR})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}"
+                             r"(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
+    plain_in_year = re.compile(rf"\b[Ii]n\s+(?P<y>{_YEAR})\b")
+    named, expected = _NAMED_EVENT.search(text), plain_named.search(text)
+    assert (named and named.group("y")) == (expected and expected.group("y"))
+    assert _IN_YEAR.findall(text) == plain_in_year.findall(text)
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    ("The 6th CIIE opened.", 2023), ("the 5TH ci1e", 2022), ("The 2nd CILE", 2019),
+    ("the Seventh China  International Import EXPO", 2024), ("The 3rd expo in 2019", 2019),
+])
+def test_import_expo_ordinals_date_an_article_in_any_case(text, year):
+    assert infer_year(text) == year
+
+
+NARROWING_TEXTS = [
+    "In the first half of 2023, FDI rose. As of the end of June, 300 firms. "
+    "Since the beginning of this year, 12 projects. Last year it was 5. Q3 2021 saw 7.",
+    "In H1 2023 and Q4 2022 sales rose. hh2 q5 Q1Q2 rose. The first half of 2023 so far. h12 2021 was flat.",
+    "Since reform and opening up, 40 firms came. Openings at headquarters grew. "
+    "In the first two quarters of 2023, FDI rose. Since June, 3 more.",
+    "Openings at headquarters grew in recent months. By the end of 2022 it had closed. Q3 2021 saw 7.",
+    "The first 8 months of this year. Year-end 2022 close. So far this year, 12. Year-to-date sales, 5.",
+    "SINCE CHINA'S REFORM AND OPENING-UP, 12,000 FIRMS. THE FIRST THREE QUARTERS OF 2019.",
+]
+
+
+@pytest.mark.parametrize("article", NARROWING_TEXTS)
+def test_trigger_words_of_the_article_find_the_periods_all_trigger_words_find(article):
+    from etl.periods import trigger_words_in
+    triggers = trigger_words_in(article)
+    assert all(word in article.lower() for word, _ in triggers)
+    for sentence in article.split(". "):
+        for reference in (ref("2024-05-10"), ref(None, 2023), ref(None)):
+            assert find_period(sentence, reference, triggers) == find_period(sentence, reference)
+
+
+def test_every_match_of_a_period_pattern_holds_one_of_the_other_words_it_needs():
+    """find_period and trigger_words_in skip a pattern when none of these words is in the text."""
+    import re
+    from pathlib import Path
+
+    from etl.periods import _COMPILED, _NEEDS
+    sentences = [row[0] for row in PERIODS] + [s for text in NARROWING_TEXTS for s in text.split(". ")]
+    for path in sorted((Path(__file__).parent / "devset" / "articles").iterdir()):
+        sentences += re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8"))
+    matched = 0
+    for (pattern, _), needs in zip(_COMPILED, _NEEDS):
+        for sentence in sentences:
+            if needs and pattern.search(sentence):
+                matched += 1
+                assert any(word in sentence.lower() for word in needs), (pattern.pattern, sentence)
+    assert matched >= 10
+
+
+@pytest.mark.parametrize("text", ["March 3", "the market", "(june)", "_jan", "2022jan", "xmar", "mayor", "éjan",
+                                  "1dec", "no month here", "", "\tsept."])
+def test_month_test_on_lower_cased_text_agrees_with_the_month_pattern(text):
+    from etl.periods import _ANY_MONTH, _names_month
+    expected = _ANY_MONTH.search(text) is not None
+    assert _names_month(text.lower(), lower_cased=True) == expected
+    assert _names_month(text, lower_cased=False) == expected
+
+
+@pytest.mark.parametrize("text", ["Sept. to Dec.", "September-October 2023", "Sep to Sept", "Junes to Julys",
+                                  "from Jun. through July", "by end-Mar 5", "Mayo to Mar", "january till feb"])
+def test_month_names_branching_letter_by_letter_match_as_the_plain_list(text):
+    import re
+
+    from etl.periods import _MONTH
+    plain = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+             r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
+    shape = r"\b(?P<m1>{0})\s*(?:to|through|till|-)\s*(?P<m2>{0})|end-(?P<m3>{0})"
+    found, expected = (re.search(shape.format(m), text, re.IGNORECASE | re.ASCII) for m in (_MONTH, plain))
+    assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
+
+
+@pytest.mark.parametrize("text", ["", "no digits", "x9", "é5", "\u0661\u0662", "\uff15", "\ud800 7", "\ud800", "0"])
+def test_digit_test_agrees_with_the_ascii_digit_class(text):
+    import re
+
+    from etl.periods import _has_digit
+    assert _has_digit(text) == bool(re.search("[0-9]", text))
