@@ -171,8 +171,8 @@ class _Timeline:
     for an event day.
     """
 
-    def __init__(self, text: str, lower_text: str | None, article: Article, triggers):
-        self._text, self._lower_text, self._triggers = text, lower_text, triggers
+    def __init__(self, text: str, lower_text: str | None, article: Article):
+        self._text, self._lower_text = text, lower_text
         self._published = article.published
         self._ref = periods.Reference(article.published, article.year)
         self._spans: list[tuple[int, int]] = []
@@ -197,7 +197,7 @@ class _Timeline:
         if period is _UNKNOWN:
             start, end = self._spans[i]
             sentence = self._text[start:end]
-            period = periods.find_period(sentence, self._ref, self._triggers)
+            period = periods.find_period(sentence, self._ref)
             if period is not None and self._published and period.start and period.start > self._published:
                 period = None  # "priorities for 2025" in a 2024 article: a plan, not the figure's period
             if period is None:
@@ -294,7 +294,7 @@ def extract(article: Article) -> Extraction:
     named = places.MentionIndex(text)
     article_place = places.article_place_in(text, paragraph_spans, named)
     lead = text[paragraph_spans[0][0]:paragraph_spans[0][1]] if paragraph_spans else ""
-    timeline = _Timeline(text, lower_text, article, periods.trigger_words_in(text))
+    timeline = _Timeline(text, lower_text, article)
     last_flow_place = None  # the place of the last non-event figure, which later ones inherit
 
     facts: list[Fact] = []

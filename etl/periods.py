@@ -167,8 +167,8 @@ def _full_year(m, ref):
 # keeps the hot path to a few substring checks for most sentences; "<month>"
 # and "<year>" stand for any month name and any 19xx/20xx year. The second column
 # names words of which every match holds one too: trigger words are often part of
-# other words ("openings", "headquarters", "recent months"), and a sentence (or a
-# whole article) without any of the other words is spared the search.
+# other words ("openings", "headquarters", "recent months"), and a sentence
+# without any of the other words is spared the search.
 _YEAR_WORDS = ("year", "19", "20")   # what _WHICH_YEAR needs
 _PATTERNS = [
     (("half", "h1", "h2"), (), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
@@ -222,56 +222,7 @@ def _trigger_masks() -> tuple[int, int, dict[str, int]]:
 
 # Each distinct trigger word is looked for once per sentence, not once per pattern naming it.
 _MONTH_MASK, _YEAR_MASK, _WORD_MASKS = _trigger_masks()
-TriggerWords = tuple[tuple[str, int], ...]
-_ALL_TRIGGER_WORDS: TriggerWords = tuple(_WORD_MASKS.items())
-
-
-def _two_letter_finders(words) -> tuple[re.Pattern, ...]:
-    """One regex per first letter of the two-letter words ("q[1234]" for q1 to q4)."""
-    by_first: dict[str, str] = {}
-    for word in words:
-        if len(word) == 2:
-            by_first[word[0]] = by_first.get(word[0], "") + word[1]
-    return tuple(re.compile(re.escape(first) + "[" + re.escape(seconds) + "]") for first, seconds in by_first.items())
-
-
-# A substring test for a two-letter word scans a whole article slowly; a regex that
-# opens with one literal letter skips to that letter and finds them all in one pass.
-_TWO_LETTER_FINDERS = _two_letter_finders(_WORD_MASKS)
-
-
-def _needs_masks() -> dict[tuple[str, ...], int]:
-    """{needed words: mask of the patterns that need them}, so each is looked for once."""
-    masks: dict[tuple[str, ...], int] = {}
-    for i, needs in enumerate(_NEEDS):
-        if needs:
-            masks[needs] = masks.get(needs, 0) | 1 << i
-    return masks
-
-
-_NEEDS_MASKS = _needs_masks()
-
-
-def _lacks_needed_words(lower: str) -> int:
-    """The mask of the patterns none of whose other needed words `lower` holds."""
-    lacking = 0
-    for needs, mask in _NEEDS_MASKS.items():
-        if not any(map(lower.__contains__, needs)):
-            lacking |= mask
-    return lacking
-
-
-def trigger_words_in(text: str) -> TriggerWords:
-    """The trigger words `text` holds: all its sentences need look for, a few of the 20.
-
-    A word is left out, or enables fewer patterns, when the text lacks what its
-    patterns also need: none of its sentences can then match them.
-    """
-    lower = text.lower()
-    possible = ~_lacks_needed_words(lower)
-    two_letter = {word for finder in _TWO_LETTER_FINDERS for word in finder.findall(lower)}
-    return tuple((word, mask & possible) for word, mask in _WORD_MASKS.items()
-                 if mask & possible and (word in two_letter if len(word) == 2 else word in lower))
+_TRIGGER_WORDS = tuple(_WORD_MASKS.items())
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
@@ -292,17 +243,13 @@ def _part_from(year: int, first: int, last: int) -> Period:
     return Period(date(year, first, 1), _month_end(year, last), year, "part_year")
 
 
-def find_period(sentence: str, ref: Reference, triggers: TriggerWords = _ALL_TRIGGER_WORDS) -> Period | None:
-    """The period a sentence states, or None when it states none.
-
-    `triggers` may narrow the trigger words looked for to `trigger_words_in`
-    the text the sentence comes from.
-    """
+def find_period(sentence: str, ref: Reference) -> Period | None:
+    """The period a sentence states, or None when it states none."""
     # The patterns search the lower-cased sentence when it can stand for the sentence.
     lower_text = lowered(sentence)
     lower = sentence.lower() if lower_text is None else lower_text
     enabled = 0
-    for word, mask in triggers:
+    for word, mask in _TRIGGER_WORDS:
         if word in lower:
             enabled |= mask
     # Every year holds "19" or "20", which few sentences do: two substring tests spare most the regex.

@@ -34,12 +34,11 @@ SENTENCES = [
 def eager_reading(article, text, spans):
     """(stated, carried, latest event day) of each sentence, read in order as extract used to."""
     ref = periods.Reference(article.published, article.year)
-    triggers = periods.trigger_words_in(text)
     last_any = last_calendar = last_day = None
     out = []
     for start, end in spans:
         sentence = text[start:end]
-        stated = periods.find_period(sentence, ref, triggers)
+        stated = periods.find_period(sentence, ref)
         if stated is not None and article.published and stated.start and stated.start > article.published:
             stated = None
         if stated is None:
@@ -71,7 +70,7 @@ def test_timeline_read_in_any_order_answers_as_reading_every_sentence(chosen, qu
         spans.append((start, start + len(sentence)))
         cursor = start + len(sentence)
     expected = eager_reading(article, text, spans)
-    timeline = _Timeline(text, numbers.lowered(text), article, periods.trigger_words_in(text))
+    timeline = _Timeline(text, numbers.lowered(text), article)
     for start, end in spans:
         timeline.add(start, end)
     for question, i in questions:
@@ -90,7 +89,7 @@ def test_a_back_reference_read_first_takes_the_period_stated_before_it():
                            "Over the same period, exports grew.")
     article = parse_article("t", f" date 2024-06-14 {first} {middle} {last}")
     text = article.text
-    timeline = _Timeline(text, numbers.lowered(text), article, periods.trigger_words_in(text))
+    timeline = _Timeline(text, numbers.lowered(text), article)
     for sentence in (first, middle, last):
         start = text.index(sentence)
         timeline.add(start, start + len(sentence))
@@ -104,7 +103,7 @@ def test_the_quarter_means_the_last_calendar_period_even_after_a_stock_date():
                              "By the end of 2022, the district hosted many firms.", "During the quarter, sales slowed.")
     article = parse_article("t", f" date 2024-06-14 {calendar} {stock} {back}")
     text = article.text
-    timeline = _Timeline(text, numbers.lowered(text), article, periods.trigger_words_in(text))
+    timeline = _Timeline(text, numbers.lowered(text), article)
     for sentence in (calendar, stock, back):
         start = text.index(sentence)
         timeline.add(start, start + len(sentence))
