@@ -11,7 +11,7 @@ import re
 import re._parser as _parser
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -96,21 +96,22 @@ def cue_text(sentence: str, sentence_start: int, target: Figure, others: list[Fi
 class Paragraph:
     """A figure's paragraph (with the article's lead), as the cues' `requires` see it.
 
-    Each `requires` pattern is searched once per paragraph, not once per figure.
+    Each `requires` pattern is searched at most once per paragraph, and only
+    when a figure's cue of its rule matched.
     """
 
     def __init__(self, text: str):
         self.text = text
-        self.lower = lowered(text)
-        self._met: dict[str, tuple[bool, ...]] = {}
+        self._lower: str | None | bool = False   # `lowered(text)` once needed
+        self._holds: dict[int, bool] = {}
 
-    def requirements_met(self, kind: str) -> tuple[bool, ...]:
-        """Whether each rule for figures of `kind` that has a `requires` finds it here, in rule order."""
-        met = self._met.get(kind)
-        if met is None:
-            met = self._met[kind] = tuple(rule.requires.search(self.text, self.lower) is not None
-                                          for rule in _rules_for_kind(kind) if rule.requires is not None)
-        return met
+    def holds(self, pattern: CaselessPattern) -> bool:
+        found = self._holds.get(id(pattern))
+        if found is None:
+            if self._lower is False:
+                self._lower = lowered(self.text)
+            found = self._holds[id(pattern)] = pattern.search(self.text, self._lower) is not None
+        return found
 
 
 @cache
@@ -120,7 +121,10 @@ def _rules_for_kind(kind: str) -> tuple[Rule, ...]:
 
 def classify(text: str, figure: Figure, paragraph: Paragraph) -> Indicator | None:
     """The indicator `figure` reports, given its cue text, or None."""
-    return _classify(text, figure.kind, paragraph.requirements_met(figure.kind))
+    for rule in _matching_rules(text, figure.kind):
+        if rule.requires is None or paragraph.holds(rule.requires):
+            return rule.indicator
+    return None
 
 
 def _reach_before_figure(cue_source: str) -> int | None:
@@ -149,32 +153,20 @@ class _KindCues:
     most cues need `#` within a bounded distance of their start, so they are
     searched from just before it.
     """
-    # (cue, the search of its lower-cased regex, its reach before `#` or None, its indicator)
-    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, Indicator], ...]
+    # (cue, the search of its lower-cased regex, its reach before `#` or None, its rule)
+    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, Rule], ...]
     # At each position, the longest required string that starts there ...
     required_finder: re.Pattern
     # ... and the cues that need it or a string it starts with.
     cues_needing: dict[str, int]
     cues_needing_nothing: int
-    # For each rule with `requires` (in rule order), its cues.
-    cues_of_requires: tuple[int, ...]
-    _allowed: dict[tuple[bool, ...], int] = field(default_factory=dict)
-
-    def allowed(self, requirements_met: tuple[bool, ...]) -> int:
-        """The cues whose rule's `requires` holds in the paragraph."""
-        allowed = self._allowed.get(requirements_met)
-        if allowed is None:
-            allowed = (1 << len(self.cues)) - 1
-            for met, cues in zip(requirements_met, self.cues_of_requires):
-                if not met:
-                    allowed &= ~cues
-            self._allowed[requirements_met] = allowed
-        return allowed
+    # For each cue, the cues of its rule.
+    cues_of_rule: tuple[int, ...]
 
 
 @cache
 def _cues_for_kind(kind: str) -> _KindCues:
-    cues, needing, nothing, of_requires = [], {}, 0, []
+    cues, needing, nothing, of_rule = [], {}, 0, []
     for rule in _rules_for_kind(kind):
         first = len(cues)
         for cue in rule.cues:
@@ -185,9 +177,8 @@ def _cues_for_kind(kind: str) -> _KindCues:
                 nothing |= bit
             reach = _reach_before_figure(cue.lower_case.pattern) if cue.lower_case is not None else None
             lower_case_search = cue.lower_case.search if cue.lower_case is not None else None
-            cues.append((cue, lower_case_search, reach, rule.indicator))
-        if rule.requires is not None:
-            of_requires.append((1 << len(cues)) - (1 << first))
+            cues.append((cue, lower_case_search, reach, rule))
+        of_rule += [(1 << len(cues)) - (1 << first)] * len(rule.cues)
     # A trie tries longer strings first, and one match is reported per position.
     finder = re.compile(f"(?=({trie_alternation(sorted(needing))}))")
     cues_needing = {found: 0 for found in needing}
@@ -195,37 +186,44 @@ def _cues_for_kind(kind: str) -> _KindCues:
         for string, cues_of_string in needing.items():
             if found.startswith(string):
                 cues_needing[found] |= cues_of_string
-    return _KindCues(tuple(cues), finder, cues_needing, nothing, tuple(of_requires))
+    return _KindCues(tuple(cues), finder, cues_needing, nothing, tuple(of_rule))
 
 
 # Press releases repeat their sentences, and cue texts (figures blanked) repeat more:
 # 45% of the classifications of the synthetic benchmark corpus are repeats. The
 # answer depends only on these arguments, so the latest ones are remembered.
 @lru_cache(maxsize=1 << 14)
-def _classify(text: str, kind: str, requirements_met: tuple[bool, ...]) -> Indicator | None:
+def _matching_rules(text: str, kind: str) -> tuple[Rule, ...]:
+    """The rules with a cue that matches `text`, in order, up to the first with no `requires`
+    (which wins whatever the paragraph holds)."""
     lower = lowered(text)
     kind_cues = _cues_for_kind(kind)
-    candidates = kind_cues.allowed(requirements_met)
+    matching: list[Rule] = []
     if lower is None:
-        for i, (cue, _, _, indicator) in enumerate(kind_cues.cues):
-            if candidates >> i & 1 and cue.search(text, None):
-                return indicator
-        return None
-    may_match = kind_cues.cues_needing_nothing
+        for rule in _rules_for_kind(kind):
+            if any(cue.search(text, None) for cue in rule.cues):
+                matching.append(rule)
+                if rule.requires is None:
+                    break
+        return tuple(matching)
+    candidates = kind_cues.cues_needing_nothing
     for found in kind_cues.required_finder.findall(lower):
-        may_match |= kind_cues.cues_needing[found]
-    candidates &= may_match
+        candidates |= kind_cues.cues_needing[found]
     figure_at = lower.find("#")
     while candidates:
-        lowest = candidates & -candidates
-        candidates ^= lowest
-        cue, lower_case_search, reach, indicator = kind_cues.cues[lowest.bit_length() - 1]
+        i = (candidates & -candidates).bit_length() - 1
+        cue, lower_case_search, reach, rule = kind_cues.cues[i]
         if reach is None:
             found = cue.search(text, lower)
         elif figure_at < 0:
-            continue
+            found = None
         else:
             found = lower_case_search(lower, figure_at - reach if figure_at > reach else 0)
         if found:
-            return indicator
-    return None
+            matching.append(rule)
+            if rule.requires is None:
+                break
+            candidates &= ~kind_cues.cues_of_rule[i]   # its rule is in: its other cues need not be tried
+        else:
+            candidates &= candidates - 1
+    return tuple(matching)

@@ -350,16 +350,43 @@ CUE_TEXTS = [
 ]
 
 
+class _ParagraphHolding:
+    """A paragraph that holds the `requires` of the rules given, and no other."""
+
+    def __init__(self, held):
+        self.held = held
+        self.asked = []
+
+    def holds(self, pattern):
+        self.asked.append(pattern)
+        return pattern in self.held
+
+
 @pytest.mark.parametrize("text", CUE_TEXTS)
 def test_classify_skipping_cues_answers_as_trying_every_cue(text):
-    """`_classify` skips cues by their required strings and starts searches just before
-    the figure; every kind and every combination of paragraph requirements must
-    still get the first matching rule's indicator."""
+    """`classify` skips cues by their required strings, starts searches just before the
+    figure and asks the paragraph only about rules whose cue matched; every kind and
+    every combination of paragraph requirements must still get the first matching
+    rule's indicator."""
     from itertools import product
+    from types import SimpleNamespace
 
-    from etl.indicators import _classify, _rules_for_kind
+    from etl.indicators import _rules_for_kind, classify
     for kind in ("count", "money", "area"):
-        n_requires = sum(rule.requires is not None for rule in _rules_for_kind(kind))
-        for requirements_met in product((False, True), repeat=n_requires):
+        requires = [rule.requires for rule in _rules_for_kind(kind) if rule.requires is not None]
+        for requirements_met in product((False, True), repeat=len(requires)):
+            paragraph = _ParagraphHolding([r for r, met in zip(requires, requirements_met) if met])
             expected = _first_cue_in_rule_order(text, kind, requirements_met)
-            assert _classify.__wrapped__(text, kind, requirements_met) == expected, (text, kind, requirements_met)
+            assert classify(text, SimpleNamespace(kind=kind), paragraph) == expected, (text, kind, requirements_met)
+
+
+def test_the_paragraph_is_asked_only_about_rules_whose_cue_matched():
+    from types import SimpleNamespace
+
+    from etl.indicators import classify
+    paragraph = _ParagraphHolding([])
+    assert classify("# new foreign-invested enterprises were set up", SimpleNamespace(kind="count"),
+                    paragraph).key == "fie_new_count"
+    assert paragraph.asked == []
+    assert classify("no cue at all for #", SimpleNamespace(kind="count"), paragraph) is None
+    assert paragraph.asked == []
