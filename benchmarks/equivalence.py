@@ -36,7 +36,7 @@ INSERTS = ["\u017f", "\u212a", "\u0130", "\u0131", "\u00a0", "\u2014", "\u2019",
            "\uff04", "\uffe5", "\u00b2", "\u0663", "\u00bd", "\n", "\n\n", "- ", "1. ", ";", "#", "\u00a7", ".",
            ",", "'s", "-", " ", "  ", "\t", "US$", "\u00a5", "RMB ", "%", " percent", "Q3 ", "H1 ", "2023",
            "1,234", "a hundred", "twenty-five", "Jan.", "Sept ", "the city's", "Jing An", "Pudong", "CIIE", "\r",
-           "Xinhua", "/ SHINE", "China Daily"]
+           "Xinhua", "/ SHINE", "China Daily", "U.S.\n- ", "Co.\n1. "]
 
 
 def mutate(text: str, rng: random.Random) -> str:

@@ -139,7 +139,12 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, cursor = [], start
     for m in _SENTENCE_END.finditer(text, start, end):
-        if _ABBREVIATIONS.search(text, max(start, m.start() - 6), m.start() + 1):
+        stop = m.start()
+        # An abbreviation's "." is the end's, or the one before its line break ("$" matches
+        # before a final newline); it is at most six characters after a word boundary, so
+        # behind seven letters or digits there is none.
+        if (text[stop] in ".\n" and not (stop - 7 >= start and text[stop - 7:stop].isalnum())
+                and _ABBREVIATIONS.search(text, max(start, stop - 6), stop + 1)):
             continue
         spans.append((cursor, m.start("spacing") if m.lastindex else m.start()))
         cursor = m.end()

@@ -27,7 +27,7 @@ _FOLD = str.maketrans({
 
 def fold_punctuation(text: str) -> str:
     """Typographic punctuation to ASCII, keeping every offset unchanged."""
-    return text.translate(_FOLD)
+    return text if text.isascii() else text.translate(_FOLD)  # only non-ASCII characters fold
 
 
 # Case-insensitive regexes cannot use the regex engine's fast literal scans, so
