@@ -180,27 +180,20 @@ class _Timeline:
         self._text, self._lower_text = text, lower_text
         self._published = article.published
         self._ref = periods.Reference(article.published, article.year)
-        self._spans: list[tuple[int, int]] = []
-        self._stated: list = []      # per sentence: its period, or _UNKNOWN
-        self._days: list = []        # per sentence: its event day, or _UNKNOWN
+        self.spans: list[tuple[int, int]] = []   # sentence i's span; sentences are added in order
+        self._stated: dict[int, object] = {}     # sentence -> its period, once read
+        self._days: dict[int, date | None] = {}  # sentence -> its event day, once read
         self._carried: dict[int, object] = {}   # sentence -> `carried(sentence)`, once asked
         self._latest_days: dict[int, date | None] = {}
         # Sentences before `_settled` have their periods read in order, the latest being these:
         self._settled = 0
         self._last_any = self._last_calendar = None
 
-    def add(self, start: int, end: int) -> int:
-        """Number a sentence, given by its span; sentences are added in order."""
-        self._spans.append((start, end))
-        self._stated.append(_UNKNOWN)
-        self._days.append(_UNKNOWN)
-        return len(self._spans) - 1
-
     def stated(self, i: int):
         """The period sentence i states, or the earlier one it refers back to, or None."""
-        period = self._stated[i]
+        period = self._stated.get(i, _UNKNOWN)
         if period is _UNKNOWN:
-            start, end = self._spans[i]
+            start, end = self.spans[i]
             sentence = self._text[start:end]
             period = periods.find_period(sentence, self._ref)
             if period is not None and self._published and period.start and period.start > self._published:
@@ -244,9 +237,9 @@ class _Timeline:
 
     def event_day(self, i: int) -> date | None:
         """The day of an event sentence i names, or None."""
-        day = self._days[i]
+        day = self._days.get(i, _UNKNOWN)
         if day is _UNKNOWN:
-            start, end = self._spans[i]
+            start, end = self.spans[i]
             day = self._days[i] = periods.find_event_date(self._text[start:end], self._ref)
         return day
 
@@ -322,7 +315,8 @@ def extract(article: Article) -> Extraction:
                 continue
             seen_sentences.add(key)
 
-            sentence_number = timeline.add(s_start, s_end)
+            sentence_number = len(timeline.spans)
+            timeline.spans.append((s_start, s_end))
             if not in_sentence:
                 continue
             sentence = text[s_start:s_end]

@@ -72,7 +72,7 @@ def test_timeline_read_in_any_order_answers_as_reading_every_sentence(chosen, qu
     expected = eager_reading(article, text, spans)
     timeline = _Timeline(text, numbers.lowered(text), article)
     for start, end in spans:
-        timeline.add(start, end)
+        timeline.spans.append((start, end))
     for question, i in questions:
         i %= len(spans)
         stated, carried, latest_day = expected[i]
@@ -92,7 +92,7 @@ def test_a_back_reference_read_first_takes_the_period_stated_before_it():
     timeline = _Timeline(text, numbers.lowered(text), article)
     for sentence in (first, middle, last):
         start = text.index(sentence)
-        timeline.add(start, start + len(sentence))
+        timeline.spans.append((start, start + len(sentence)))
     first_half = periods.Period(date(2024, 1, 1), date(2024, 6, 30), 2024, "part_year")
     assert timeline.stated(2) == first_half
     assert timeline.stated(1) is None and timeline.carried(2) == first_half
@@ -106,6 +106,7 @@ def test_the_quarter_means_the_last_calendar_period_even_after_a_stock_date():
     timeline = _Timeline(text, numbers.lowered(text), article)
     for sentence in (calendar, stock, back):
         start = text.index(sentence)
-        timeline.add(start, start + len(sentence))
+        timeline.spans.append((start, start + len(sentence)))
     assert timeline.stated(2) == periods.Period(date(2023, 1, 1), date(2023, 12, 31), 2023, "full_year")
     assert timeline.stated(1).kind == "stock"
+
