@@ -184,9 +184,10 @@ def probe_build(args) -> dict:
     warehouse._record_build = _timed(detail, "data hash + build record", warehouse._record_build)
 
     # CPU split: the parent (with DuckDB's threads) before and after the last chunk
-    # arrives; in the workers, extract() apart from the rest of a chunk's work (parse,
-    # dicts, Arrow tables), what the workers spent outside chunks (pickling results,
-    # the pool's own work) being their total less both.
+    # arrives; in chunks, extract() apart from the rest (read, parse, Arrow tables);
+    # what the workers spent outside chunks (pickling results, the pool's own work) is
+    # their total less their chunks. A build too small for a pool runs its chunks in
+    # the parent: they are then counted in the parent's CPU too.
     cpu: dict[str, float] = {}
     worker_cpu = {"extract": 0.0, "chunk": 0.0}
     original_extract, original_load_chunk = build_module.extract, build_module.load_chunk
@@ -229,9 +230,10 @@ def probe_build(args) -> dict:
     last_wall, last_cpu = cpu.get("last chunk", (time.perf_counter(), time.process_time()))
     workers_total = all_cpu - parent_cpu
     cpu_split = {
-        "parent until last chunk": last_cpu - parent_started, "parent after last chunk": parent_cpu - (last_cpu - parent_started),
-        "workers extract()": worker_cpu["extract"], "workers rest of chunk": worker_cpu["chunk"] - worker_cpu["extract"],
-        "workers outside chunks": workers_total - worker_cpu["chunk"] if workers_total > 0 else 0.0,
+        "parent until last chunk": last_cpu - parent_started,
+        "parent after last chunk": parent_cpu - (last_cpu - parent_started),
+        "chunks: extract()": worker_cpu["extract"], "chunks: the rest": worker_cpu["chunk"] - worker_cpu["extract"],
+        "workers outside chunks": max(0.0, workers_total - worker_cpu["chunk"]),
     }
     tail_seconds = started + seconds - last_wall
     if "write warehouse" in writes:
