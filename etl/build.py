@@ -189,6 +189,9 @@ def _extraction(paths: list[str], today: date, workers: int, progress: bool):
     else:
         size = max(1, min(CHUNK_FILES, len(paths) // (workers * 4)))
         chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+        # pyarrow imports pandas on its first conversion of Python values (0.3 s of CPU):
+        # once here, before the workers fork, instead of once in each of them.
+        pa.array([], pa.string())
         pool = ProcessPoolExecutor(max_workers=workers)
         results = pool.map(load_chunk, chunks, [today] * len(chunks))
     bar = None
