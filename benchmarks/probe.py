@@ -13,6 +13,7 @@ write only where told (--db); nothing touches data/.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -152,6 +153,10 @@ def _timed_generator(phases: dict, name: str, fn):
     return wrapper
 
 
+_worker_extract_cpu = [0.0]
+"""CPU seconds in extract() during the chunk a build worker is running (see probe_build)."""
+
+
 def probe_build(args) -> dict:
     """etl.build.build on a directory, with the time of each phase (the module's own
     functions wrapped with timers in this process only; nothing in etl/ is changed)."""
@@ -166,7 +171,6 @@ def probe_build(args) -> dict:
     # Extraction starts in worker processes before the write and runs beside it (chunks
     # are inserted as they arrive): the time the write waits for chunks is reported on
     # its own and taken out of the write's.
-    build_module._counted = _timed_generator(phases, "wait for extraction", build_module._counted)
     writes: dict[str, float] = {}
     warehouse.write_with = _timed(writes, "write warehouse", warehouse.write_with)
     warehouse.write_incremental = _timed(writes, "write warehouse", warehouse.write_incremental)
@@ -179,12 +183,59 @@ def probe_build(args) -> dict:
     warehouse._insert = insert
     warehouse._record_build = _timed(detail, "data hash + build record", warehouse._record_build)
 
+    # CPU split: the parent (with DuckDB's threads) before and after the last chunk
+    # arrives; in chunks, extract() apart from the rest (read, parse, Arrow tables);
+    # what the workers spent outside chunks (pickling results, the pool's own work) is
+    # their total less their chunks. A build too small for a pool runs its chunks in
+    # the parent: they are then counted in the parent's CPU too.
+    cpu: dict[str, float] = {}
+    worker_cpu = {"extract": 0.0, "chunk": 0.0}
+    original_extract, original_load_chunk = build_module.extract, build_module.load_chunk
+
+    def extract(article):
+        started = time.process_time()
+        try:
+            return original_extract(article)
+        finally:
+            _worker_extract_cpu[0] += time.process_time() - started
+
+    @functools.wraps(original_load_chunk)  # pickled by name: workers look it up in etl.build
+    def load_chunk(*a, **k):
+        _worker_extract_cpu[0] = 0.0
+        started = time.process_time()
+        chunk = original_load_chunk(*a, **k)
+        chunk.probe_cpu = (_worker_extract_cpu[0], time.process_time() - started)
+        return chunk
+
+    def counted(chunks, bar):
+        for chunk in chunks:
+            extract_cpu, chunk_cpu = getattr(chunk, "probe_cpu", (0.0, 0.0))
+            worker_cpu["extract"] += extract_cpu
+            worker_cpu["chunk"] += chunk_cpu
+            yield chunk
+        cpu["last chunk"] = time.perf_counter(), time.process_time()
+
+    build_module.extract, build_module.load_chunk = extract, load_chunk
+    build_module._counted = _timed_generator(phases, "wait for extraction", counted)
+
     db = Path(args.db)
     cpu_started = _cpu_seconds()
+    parent_started = time.process_time()
     started = time.perf_counter()
     summary = build_module.build(Path(args.articles), db, workers=args.workers or None, progress=False,
                                  today=date.today())
     seconds = time.perf_counter() - started
+    parent_cpu = time.process_time() - parent_started
+    all_cpu = _cpu_seconds() - cpu_started
+    last_wall, last_cpu = cpu.get("last chunk", (time.perf_counter(), time.process_time()))
+    workers_total = all_cpu - parent_cpu
+    cpu_split = {
+        "parent until last chunk": last_cpu - parent_started,
+        "parent after last chunk": parent_cpu - (last_cpu - parent_started),
+        "chunks: extract()": worker_cpu["extract"], "chunks: the rest": worker_cpu["chunk"] - worker_cpu["extract"],
+        "workers outside chunks": max(0.0, workers_total - worker_cpu["chunk"]),
+    }
+    tail_seconds = started + seconds - last_wall
     if "write warehouse" in writes:
         phases["write warehouse"] = writes["write warehouse"] - phases.get("wait for extraction", 0.0)
     phases["other (arrow tables, bookkeeping)"] = seconds - sum(phases.values())
@@ -203,7 +254,7 @@ def probe_build(args) -> dict:
         "unclassified": summary["unclassified"], "warehouse_bytes": size, "data_hash": summary.get("data_hash"),
         "write_mode": summary.get("write_mode"), "unchanged": bool(summary.get("unchanged")),
         "peak_rss_mb": _peak_rss_mb(), "peak_rss_worker_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN),
-        "cpu_seconds": _cpu_seconds() - cpu_started,
+        "cpu_seconds": all_cpu, "cpu_split": cpu_split, "seconds_after_last_chunk": tail_seconds,
     }
 
 

@@ -34,6 +34,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from operator import attrgetter
 from pathlib import Path
 
 import duckdb
@@ -43,7 +44,7 @@ import pyarrow.compute as pc
 from etl import corrections as corrections_file
 from etl import warehouse
 from etl.articles import ARTICLE_SUFFIXES, ArticleError, ArticleFile, article_files, article_from_bytes, read_bytes
-from etl.extract import EXTRACTOR_VERSION, extract
+from etl.extract import EXTRACTOR_VERSION, Fact, UnclassifiedFigure, extract
 
 PARALLEL_FROM = 400
 """Below this many articles to extract, a process pool costs more than it saves."""
@@ -77,8 +78,8 @@ class Loaded:
     """What one article file gave: its row, facts and unclassified figures, or why it was skipped."""
     path: str
     article: dict | None = None
-    facts: list[dict] = field(default_factory=list)
-    figures: list[dict] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    figures: list[UnclassifiedFigure] = field(default_factory=list)
     problem: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -109,8 +110,6 @@ def load_file(path: str, today: date) -> Loaded:
         return Loaded(path, problem=f"{path}: could not be parsed ({_bug(e)})")
     try:
         result = extract(article)
-        facts = [f.to_dict() for f in result.facts]
-        figures = [u.to_dict() for u in result.unclassified]
     except Exception as e:
         return Loaded(path, problem=f"{path}: extraction failed ({_bug(e)})")
     row = {
@@ -120,7 +119,7 @@ def load_file(path: str, today: date) -> Loaded:
         "file_size": stat.st_size, "file_mtime_ns": stat.st_mtime_ns,
         "warnings": json.dumps(list(article.warnings)) if article.warnings else None, "text": article.text,
     }
-    return Loaded(path, row, facts, figures, warnings=[f"{path}: {w}" for w in article.warnings])
+    return Loaded(path, row, result.facts, result.unclassified, warnings=[f"{path}: {w}" for w in article.warnings])
 
 
 def _bug(e: Exception) -> str:
@@ -149,9 +148,18 @@ def load_chunk(paths: list[str], today: date) -> Chunk:
                     x.article["content_hash"] if x.article else None, x.warnings) for x in loaded])
     if good:
         chunk.articles = pa.Table.from_pylist([x.article for x in good], schema=warehouse.ARTICLE_ARROW)
-        chunk.facts = pa.Table.from_pylist([f for x in good for f in x.facts], schema=warehouse.FACT_ARROW)
-        chunk.figures = pa.Table.from_pylist([f for x in good for f in x.figures], schema=warehouse.FIGURE_ARROW)
+        chunk.facts = _table([f for x in good for f in x.facts], warehouse.FACT_ARROW)
+        chunk.figures = _table([f for x in good for f in x.figures], warehouse.FIGURE_ARROW)
     return chunk
+
+
+def _table(items: list, schema: pa.Schema) -> pa.Table:
+    """The attributes of `items` named in `schema`, as a typed table: built column by
+    column, with no dict per row (16 us per synthetic article against 22 for `to_dict`
+    and `Table.from_pylist`)."""
+    rows = list(map(attrgetter(*schema.names), items))
+    columns = zip(*rows) if rows else [()] * len(schema)
+    return pa.Table.from_arrays([pa.array(column, type=f.type) for column, f in zip(columns, schema)], schema=schema)
 
 
 def _unchanged(file: ArticleFile, cached: dict | None) -> bool:
@@ -181,6 +189,9 @@ def _extraction(paths: list[str], today: date, workers: int, progress: bool):
     else:
         size = max(1, min(CHUNK_FILES, len(paths) // (workers * 4)))
         chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+        # pyarrow imports pandas on its first conversion of Python values (0.3 s of CPU):
+        # once here, before the workers fork, instead of once in each of them.
+        pa.array([], pa.string())
         pool = ProcessPoolExecutor(max_workers=workers)
         results = pool.map(load_chunk, chunks, [today] * len(chunks))
     bar = None

@@ -1,0 +1,36 @@
+"""The Arrow tables build workers hand back hold what the extractor's rows say."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow as pa
+
+from etl import warehouse
+from etl.articles import read_article
+from etl.build import _table
+from etl.extract import extract
+
+ARTICLES = sorted((Path(__file__).parent.parent / "data" / "articles").glob("*.txt"))
+
+
+def _rows(items: list, schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist([item.to_dict() for item in items], schema=schema)
+
+
+def test_tables_hold_every_field_of_every_fact_and_figure():
+    results = [extract(read_article(path)) for path in ARTICLES]
+    facts = [f for r in results for f in r.facts]
+    figures = [u for r in results for u in r.unclassified]
+    assert facts and figures
+    # Nulls in every nullable column, and a value that only a double holds exactly.
+    facts.append(replace(facts[0], value=None, area=None, counterpart=None, year=None, period_start=None,
+                         period_end=None, yoy_pct=None, value_note=None, original_value=0.1 + 0.2))
+    assert _table(facts, warehouse.FACT_ARROW).equals(_rows(facts, warehouse.FACT_ARROW))
+    assert _table(figures, warehouse.FIGURE_ARROW).equals(_rows(figures, warehouse.FIGURE_ARROW))
+
+
+def test_no_rows_make_an_empty_table_of_the_same_types():
+    for schema in (warehouse.FACT_ARROW, warehouse.FIGURE_ARROW):
+        table = _table([], schema)
+        assert table.num_rows == 0 and table.schema == schema
