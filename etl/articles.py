@@ -199,7 +199,11 @@ def read_bytes(path: str | Path, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[by
             stat = os.fstat(fh.fileno())
             if stat.st_size > max_bytes:
                 raise ArticleError(path, f"file is {stat.st_size:,} bytes, over the {max_bytes:,}-byte limit")
-            data = fh.read(max_bytes + 1)  # a file still growing is cut off here, and refused below
+            # Asking for the size the stat gave (and one byte more) spares a buffer of the limit's
+            # size per file; a file still growing is read on, cut off past the limit, and refused below.
+            data = fh.read(stat.st_size + 1)
+            if len(data) > stat.st_size:
+                data += fh.read(max_bytes + 1 - len(data))
     except FileNotFoundError:
         raise ArticleError(path, "file disappeared before it could be read") from None
     except IsADirectoryError:

@@ -24,3 +24,19 @@ OUTLETS = [
 @pytest.mark.parametrize("text, outlet", OUTLETS)
 def test_outlet_named_in_the_text(text, outlet):
     assert parse_article("a", " date 2024-03-01\n" + text).outlet == outlet
+
+
+def test_a_file_that_grew_after_its_stat_is_read_whole_up_to_the_limit(tmp_path, monkeypatch):
+    """read_bytes asks for the size the stat gave; a file that grew since is read on, and cut
+    one byte past the limit so that parsing refuses it."""
+    import os
+
+    from etl import articles
+    path = tmp_path / "growing.txt"
+    path.write_bytes(b"x" * 5_000)
+    real_fstat = os.fstat
+    monkeypatch.setattr(articles.os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 100, *real_fstat(fd)[7:])))
+    data, stat = articles.read_bytes(path)
+    assert stat.st_size == 100 and data == b"x" * 5_000
+    data, _ = articles.read_bytes(path, max_bytes=1_000)
+    assert data == b"x" * 1_001
