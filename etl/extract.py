@@ -24,9 +24,11 @@ _ABBREVIATIONS = re.compile(
     r"(?:\b(?:U\.S|U\.K|Co|Ltd|Inc|Corp|No|Mr|Mrs|Ms|Dr|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|vs|etc|e\.g|i\.e|approx|Gov|Dept)|\b[A-Z])\.$")
 # A sentence ends at [.!?] before a capital or digit, or at a line break before a list
 # item, and before the spacing matched, if any. The pattern opens with one character set
-# so the regex engine can skip ahead to it.
+# so the regex engine can skip ahead to it; where the only stops are full stops, a pattern
+# opening with "." finds the same ends faster (it skips ahead as `str.find` does).
 _SENTENCE_END = re.compile(
     r"[.!?\n](?:(?<=[.!?])[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])|(?<=\n)(?=[ \t]*(?:[-*\u2022\u00b7]|\d{1,2}[.)])\s))")
+_FULL_STOP_END = re.compile(r"\.[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])")
 # "- New FIEs: 512 (up 7.1%)": in a list item the label before the colon names the figure.
 _LABEL_VALUE = re.compile(r"^\s*(?:[-*\u2022\u00b7]\s*|\d{1,2}[.)]\s*)?(?P<label>[^:#§\n]{3,90}):\s*#(?P<rest>[^#§]*)$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
@@ -138,7 +140,9 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, cursor = [], start
-    for m in _SENTENCE_END.finditer(text, start, end):
+    only_full_stops = text.find("!", start, end) < 0 and text.find("?", start, end) < 0 and text.find(
+        "\n", start, end) < 0
+    for m in (_FULL_STOP_END if only_full_stops else _SENTENCE_END).finditer(text, start, end):
         stop = m.start()
         # An abbreviation's "." is the end's, or the one before its line break ("$" matches
         # before a final newline); it is at most six characters after a word boundary, so
