@@ -75,6 +75,18 @@ class Fact:
     fact_id: str
     value_note: str | None = None
 
+    def __init__(self, article: str, indicator: str, value: float | None, unit: str, original_value: float,
+                 original_unit: str, geo: str, area: str | None, counterpart: str | None, year: int | None,
+                 period_start: str | None, period_end: str | None, qualifier: str, yoy_pct: float | None,
+                 sentence: str, char_start: int, char_end: int, fact_id: str, value_note: str | None = None):
+        # As numbers.Figure: a frozen dataclass's own __init__ sets each field by a call
+        # of object.__setattr__; filling the dict at once takes half the instructions.
+        self.__dict__.update(
+            article=article, indicator=indicator, value=value, unit=unit, original_value=original_value,
+            original_unit=original_unit, geo=geo, area=area, counterpart=counterpart, year=year,
+            period_start=period_start, period_end=period_end, qualifier=qualifier, yoy_pct=yoy_pct,
+            sentence=sentence, char_start=char_start, char_end=char_end, fact_id=fact_id, value_note=value_note)
+
     def to_dict(self) -> dict:
         return dict(self.__dict__)  # every field is a scalar: asdict's deep copy only costs time
 
@@ -89,6 +101,11 @@ class UnclassifiedFigure:
     sentence: str
     char_start: int
     char_end: int
+
+    def __init__(self, article: str, figure_id: str, text: str, value: float, kind: str, sentence: str,
+                 char_start: int, char_end: int):
+        self.__dict__.update(article=article, figure_id=figure_id, text=text, value=value, kind=kind,
+                             sentence=sentence, char_start=char_start, char_end=char_end)  # as Fact's
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)  # every field is a scalar: asdict's deep copy only costs time

@@ -73,13 +73,16 @@ def test_held_out_set_written_blind_to_the_rules_scores_at_least_095():
     assert result.f1 >= 0.95, result.report()
 
 
-def test_rows_handed_to_the_warehouse_are_every_field_as_asdict_gives_it():
-    from dataclasses import asdict
+def test_rows_handed_to_the_warehouse_are_every_field_as_asdict_gives_it_and_stay_frozen():
+    from dataclasses import FrozenInstanceError, asdict, fields
 
     rows = 0
     for path in sorted((ROOT / "data" / "articles").glob("*.txt")):
         result = extract(read_article(path))
         for item in result.facts + result.unclassified:
             assert list(item.to_dict().items()) == list(asdict(item).items())
+            assert list(item.to_dict()) == [f.name for f in fields(item)]
+            with pytest.raises(FrozenInstanceError):
+                item.value = 0
             rows += 1
     assert rows > 40
