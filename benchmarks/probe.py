@@ -157,6 +157,14 @@ _worker_extract_cpu = [0.0]
 """CPU seconds in extract() during the chunk a build worker is running (see probe_build)."""
 
 
+def _with_probe_cpu(reduced, probe_cpu):
+    """A chunk rebuilt from its own reduction, with the CPU its worker spent on it."""
+    rebuild, arguments = reduced
+    chunk = rebuild(*arguments)
+    chunk.probe_cpu = probe_cpu
+    return chunk
+
+
 def probe_build(args) -> dict:
     """etl.build.build on a directory, with the time of each phase (the module's own
     functions wrapped with timers in this process only; nothing in etl/ is changed)."""
@@ -206,6 +214,14 @@ def probe_build(args) -> dict:
         chunk = original_load_chunk(*a, **k)
         chunk.probe_cpu = (_worker_extract_cpu[0], time.process_time() - started)
         return chunk
+
+    # A chunk crosses to the parent as its own __reduce__ says, which knows nothing of
+    # the attribute above: it is carried beside it (workers fork after this patch).
+    original_reduce = build_module.Chunk.__reduce__
+
+    def reduce_with_cpu(chunk):
+        return _with_probe_cpu, (original_reduce(chunk), getattr(chunk, "probe_cpu", None))
+    build_module.Chunk.__reduce__ = reduce_with_cpu
 
     def counted(chunks, bar):
         for chunk in chunks:

@@ -1,14 +1,16 @@
 """The Arrow tables build workers hand back hold what the extractor's rows say."""
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 
 from etl import warehouse
 from etl.articles import read_article
-from etl.build import _table
+from etl.build import Chunk, _table, load_chunk
 from etl.extract import extract
 
 ARTICLES = sorted((Path(__file__).parent.parent / "data" / "articles").glob("*.txt"))
@@ -34,3 +36,18 @@ def test_no_rows_make_an_empty_table_of_the_same_types():
     for schema in (warehouse.FACT_ARROW, warehouse.FIGURE_ARROW):
         table = _table([], schema)
         assert table.num_rows == 0 and table.schema == schema
+
+
+def test_a_chunk_comes_back_from_a_worker_as_it_left(tmp_path):
+    chunk = load_chunk([str(path) for path in ARTICLES[:3]] + [str(tmp_path / "missing.txt")], date.today())
+    assert chunk.facts.num_rows and chunk.figures.num_rows
+    back = pickle.loads(pickle.dumps(chunk))
+    assert back.outcomes == chunk.outcomes
+    for name in ("articles", "facts", "figures"):
+        assert getattr(back, name).equals(getattr(chunk, name))
+        assert getattr(back, name).schema == getattr(chunk, name).schema
+    # A chunk of unreadable files has no tables; a table with no rows keeps its types.
+    empty = Chunk(chunk.outcomes[-1:], facts=_table([], warehouse.FACT_ARROW))
+    back = pickle.loads(pickle.dumps(empty))
+    assert back.articles is None and back.figures is None
+    assert back.facts.num_rows == 0 and back.facts.schema == warehouse.FACT_ARROW
