@@ -67,11 +67,13 @@ def content_hash(text: str) -> str:
 
 
 _FIRST_LINE = re.compile(r"\s*([^\n]*)")  # the first line that is not blank, without copying the text
+_STOP_BEFORE_SPACE = re.compile(r"[.!?](?=\s)")
 
 
 def _title(text: str) -> str:
     first = _FIRST_LINE.match(text).group(1).strip()
-    sentence = re.split(r"(?<=[.!?])\s+", first, maxsplit=1)[0]
+    stop = _STOP_BEFORE_SPACE.search(first)
+    sentence = first[:stop.end()] if stop else first
     return sentence if len(sentence) <= 160 else sentence[:157].rstrip() + "..."
 
 
