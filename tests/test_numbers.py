@@ -5,9 +5,11 @@ of strings with the expected result, run through one parametrized test.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from etl.numbers import FACT_KINDS, find_figures, fold_punctuation, parse_number
+from etl.numbers import FACT_KINDS, Figure, find_figures, fold_punctuation, parse_number
 
 
 def figures(text: str):
@@ -375,3 +377,13 @@ def test_cues_find_nothing_in_texts_without_their_required_strings():
                 matched += 1
                 assert any(s in lower for s in pattern.required), (pattern.source, text)
     assert matched > 50
+
+
+def test_a_figure_is_a_frozen_dataclass_of_its_fields_in_order():
+    figure = Figure(3, 5, 0, "12", 12.0, "count", None, "approx")
+    assert list(vars(figure).items()) == list(zip([f.name for f in dataclasses.fields(Figure)],
+                                                  [3, 5, 0, "12", 12.0, "count", None, "approx"]))
+    assert figure == Figure(3, 5, 0, "12", 12.0, "count", None, "approx")
+    assert hash(figure) == hash(Figure(3, 5, 0, "12", 12.0, "count", None, "approx"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        figure.kind = "money"
