@@ -303,10 +303,10 @@ def _first_matching(named: list[tuple[str, re.Pattern]], lower_case: bool = Fals
 
 # What may follow a figure, read in the 40 characters after it, each named for the
 # kind it makes, in the order _kind decides (with tests of the number and of what
-# comes before in between).
+# comes before in between). Optional parts are empty alternatives, as in _QUALIFIER_BEFORE.
 _KINDS_AFTER_PERIOD = [
     ("duration", re.compile(
-        r"[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+)?"
+        r"[\s-]*(?:more\s+|consecutive\s+|straight\s+|full\s+|)"
         r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|year-old)\b", re.IGNORECASE | re.ASCII)),
     ("version", re.compile(r"\s*(?:version|edition)\b", re.IGNORECASE | re.ASCII)),
     ("area", re.compile(rf"\s*(?:square\s+met(?:er|re)s?|sq\.?\s?m\b|sqm\b|m2\b|m{_SQUARED})", re.IGNORECASE | re.ASCII)),
@@ -315,7 +315,7 @@ _KINDS_AFTER = [
     ("identifier", re.compile(r"[a-z0-9]", re.IGNORECASE | re.ASCII)),
     ("range", re.compile(r"-\d")),
     ("time", re.compile(r":\d\d|\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock)", re.IGNORECASE | re.ASCII)),
-    ("date", re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)),
+    ("date", re.compile(rf"(?:st|nd|rd|th|)\s+(?:of\s+|)(?:{_MONTHS})\b", re.IGNORECASE | re.ASCII)),
     ("period", re.compile(r"\s+(?:months?|quarters?|half)\b", re.IGNORECASE)),
     *_KINDS_AFTER_PERIOD,
 ]
