@@ -68,6 +68,8 @@ def _lower_case(pattern: re.Pattern) -> re.Pattern:
 
 
 _COMPARISON_LOWER = _lower_case(_COMPARISON)
+# Every comparison holds one of these; the regex, which tries every position, runs only then.
+_COMPARISON_WORDS = ("from", "over", "compared", "than", "versus", "vs", "period", "year-on", "year on")
 
 
 def _blanks(m: re.Match) -> str:
@@ -188,18 +190,18 @@ _COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, _, p, f in _PAT
 _NEEDS = tuple(needs for _, needs, _, _ in _PATTERNS)
 _COMPILED_LOWER = [(_lower_case(p), f) for p, f in _COMPILED]
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_ANY_MONTH = re.compile(rf"\b(?:{'|'.join(_MONTH_STEMS)})", re.IGNORECASE | re.ASCII)
-# In lower-cased text a word starts at the text's start or after a character other
-# than [a-z0-9_]. Matching that character, instead of testing a word boundary at every
-# position, lets the regex engine skip to the few places a word starts.
-_MONTH_AFTER_NON_WORD = re.compile("[^a-z0-9_]" + trie_alternation(list(_MONTH_STEMS)))
+# A text's UTF-8 bytes mapped for the month test: ASCII letters lower-cased, digits and "_"
+# kept, every other byte a space (all that \b, under re.ASCII, takes for a word's edge).
+_WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or c == 95 else 32
+                    for c in range(256))
+# Opening with a literal space lets the regex engine skip to the few places a word starts,
+# where a pattern opening with \b is tried at every position.
+_MONTH_AFTER_SPACE = re.compile(b" " + trie_alternation(list(_MONTH_STEMS)).encode())
 
 
-def _names_month(text: str, lower_cased: bool) -> bool:
-    """Whether _ANY_MONTH matches `text` (lower-cased when `lower_cased`)."""
-    if not lower_cased:
-        return _ANY_MONTH.search(text) is not None
-    return text.startswith(_MONTH_STEMS) or _MONTH_AFTER_NON_WORD.search(text) is not None
+def _names_month(text: str) -> bool:
+    """Whether a month's name (or its first three letters) starts a word of `text`, in any case."""
+    return _MONTH_AFTER_SPACE.search(b" " + text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)) is not None
 
 
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
@@ -222,7 +224,20 @@ def _trigger_masks() -> tuple[int, int, dict[str, int]]:
 
 # Each distinct trigger word is looked for once per sentence, not once per pattern naming it.
 _MONTH_MASK, _YEAR_MASK, _WORD_MASKS = _trigger_masks()
-_TRIGGER_WORDS = tuple(_WORD_MASKS.items())
+# Most sentences hold no "q", "year" or "date": one test for each spares the tests for
+# the words holding it (the quarter words, "last year" and "this year", "to date").
+_HELD = ("q", "year", "date")
+
+
+def _trigger_groups() -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+    """(a string every word of the group holds, or "", ((trigger word, mask), ...)) for each group."""
+    groups: dict[str, list[tuple[str, int]]] = {held: [] for held in ("", *_HELD)}
+    for word, mask in _WORD_MASKS.items():
+        groups[next((held for held in _HELD if held in word), "")].append((word, mask))
+    return tuple((held, tuple(words)) for held, words in groups.items())
+
+
+_TRIGGER_GROUPS = _trigger_groups()
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
@@ -249,18 +264,20 @@ def find_period(sentence: str, ref: Reference) -> Period | None:
     lower_text = lowered(sentence)
     lower = sentence.lower() if lower_text is None else lower_text
     enabled = 0
-    for word, mask in _TRIGGER_WORDS:
-        if word in lower:
-            enabled |= mask
+    for held, words in _TRIGGER_GROUPS:
+        if held in lower:
+            for word, mask in words:
+                if word in lower:
+                    enabled |= mask
     # Every year holds "19" or "20", which few sentences do: two substring tests spare most the regex.
     has_year = ("19" in sentence or "20" in sentence) and _ANY_YEAR.search(sentence) is not None
     if has_year:
         enabled |= _YEAR_MASK
     compiled = _COMPILED if lower_text is None else _COMPILED_LOWER
     text = sentence if lower_text is None else lower_text
-    if has_year or "year" in lower:
+    if (has_year or "year" in lower) and any(map(lower.__contains__, _COMPARISON_WORDS)):
         text = _blank_comparisons(text, lower=lower_text is not None)
-    if _names_month(text, lower_cased=lower_text is not None):
+    if _names_month(text):
         enabled |= _MONTH_MASK
     i = 0
     while enabled:
@@ -307,7 +324,6 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     it when the sentence speaks of the event in the future tense.
     """
     lower = lowered(sentence)
-    lower_cased = lower is not None
     if lower is None:
         lower, event_day, future = sentence.lower(), _EVENT_DAY, _FUTURE
         text = sentence
@@ -317,7 +333,7 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     # A month dates an event only next to its day's digits, and most sentences have no
     # digit: looking for one first spares the slower search for a month in them.
     if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
-            or (_has_digit(text) and _names_month(text, lower_cased))):
+            or (_has_digit(text) and _names_month(text))):
         return None
     m = event_day.search(text)
     if not m:
