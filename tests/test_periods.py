@@ -327,3 +327,14 @@ def test_digit_test_agrees_with_the_ascii_digit_class(text):
 
     from etl.periods import _has_digit
     assert _has_digit(text) == bool(re.search("[0-9]", text))
+
+
+@pytest.mark.parametrize("text", ["up 3% from last year", "Over the prior year", "compared to 2021", "than a year ago",
+                                  "versus 2019", "vs. last year", "VS 2020", "the same period of 2022",
+                                  "The Same  Period last year", "year-on-year", "Year on-Year", "year on year"])
+def test_every_comparison_holds_one_of_the_words_that_let_it_be_blanked(text):
+    """find_period blanks comparisons only in sentences holding one of these words."""
+    from etl.periods import _COMPARISON, _COMPARISON_WORDS, find_period
+    assert _COMPARISON.search(text)
+    assert any(word in text.lower() for word in _COMPARISON_WORDS)
+    assert find_period(f"FDI rose 5 percent {text}.", ref("2024-05-10")) is None
