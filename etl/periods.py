@@ -170,7 +170,8 @@ def _full_year(m, ref):
 # and "<year>" stand for any month name and any 19xx/20xx year. The second column
 # names words of which every match holds one too: trigger words are often part of
 # other words ("openings", "headquarters", "recent months"), and a sentence
-# without any of the other words is spared the search.
+# without any of the other words is spared the search. A regex given as a tuple is
+# searched as its alternatives would be (see _Alternatives).
 _YEAR_WORDS = ("year", "19", "20")   # what _WHICH_YEAR needs
 _PATTERNS = [
     (("half", "h1", "h2"), (), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
@@ -183,12 +184,39 @@ _PATTERNS = [
     (("<month>",), (), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
     (("end", "close"), _YEAR_WORDS, rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
     (("reform", "opening"), ("since",), r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
-    (("<year>", "last year"), (), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
+    (("<year>", "last year"), (), (rf"(?:in(?<!\w{{3}})|during(?<!\w{{7}})|for(?<!\w{{4}})|throughout(?<!\w{{11}})|over(?<!\w{{5}}))\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)", r"(?P<rel>last)(?<!\w{5})\s+year\b", rf"^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b"), _full_year),
     (("this year",), (), r"(?P<rel>this)(?<!\w{5})\s+year\b", _year_to_date),
 ]
-_COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, _, p, f in _PATTERNS]
+
+
+class _Alternatives:
+    """Regexes searched as the one made of them as alternatives would be: the match that starts
+    first wins, on a tie the earlier regex's. Searched apart, each regex can open with its own
+    words, which the regex engine skips to; joined, it tries every position."""
+
+    def __init__(self, patterns: list[re.Pattern]):
+        self.patterns = patterns
+        self.pattern = "|".join(p.pattern for p in patterns)
+
+    def search(self, text: str) -> re.Match | None:
+        first = None
+        for pattern in self.patterns:
+            m = pattern.search(text)
+            if m and (first is None or m.start() < first.start()):
+                first = m
+        return first
+
+
+def _compiled(source: str | tuple[str, ...], lower_case: bool) -> re.Pattern | _Alternatives:
+    if isinstance(source, tuple):
+        return _Alternatives([_compiled(alternative, lower_case) for alternative in source])
+    pattern = re.compile(source, re.IGNORECASE | re.ASCII)
+    return _lower_case(pattern) if lower_case else pattern
+
+
+_COMPILED = [(_compiled(p, False), f) for _, _, p, f in _PATTERNS]
 _NEEDS = tuple(needs for _, needs, _, _ in _PATTERNS)
-_COMPILED_LOWER = [(_lower_case(p), f) for p, f in _COMPILED]
+_COMPILED_LOWER = [(_compiled(p, True), f) for _, _, p, f in _PATTERNS]
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # A text's UTF-8 bytes mapped for the month test: ASCII letters lower-cased, digits and "_"
 # kept, every other byte a space (all that \b, under re.ASCII, takes for a word's edge).

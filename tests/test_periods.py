@@ -338,3 +338,20 @@ def test_every_comparison_holds_one_of_the_words_that_let_it_be_blanked(text):
     assert _COMPARISON.search(text)
     assert any(word in text.lower() for word in _COMPARISON_WORDS)
     assert find_period(f"FDI rose 5 percent {text}.", ref("2024-05-10")) is None
+
+
+@pytest.mark.parametrize("text", ["In 2023 and last year", "last year, in 2022", "2021 saw in 2020", "2021 was",
+                                  "Over 2019", "plastlast year", "Win 2020", "in  2020-2021", "for last year in 2022",
+                                  "throughout 2018 to", "During the whole year of 2017", "LAST   year", "in 2023"])
+def test_alternatives_searched_apart_match_as_the_joined_regex(text):
+    import re
+
+    from etl.periods import _PATTERNS, _compiled
+    for _, _, source, _ in _PATTERNS:
+        if isinstance(source, tuple):
+            joined = re.compile("|".join(source), re.IGNORECASE | re.ASCII)
+            for lower_case, variant in ((False, text), (True, text.lower())):
+                found, expected = _compiled(source, lower_case).search(variant), joined.search(variant)
+                # A match of one alternative lacks the others' groups, which read None when joined.
+                assert (found and (found.span(), found.groupdict())) == (expected and (expected.span(), {
+                    name: value for name, value in expected.groupdict().items() if value is not None}))
