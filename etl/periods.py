@@ -36,9 +36,10 @@ MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
 # Branching letter by letter: a pattern holding it rejects a position on one test, not 23.
+# A name ends a word ("mar" in "market" is not March), before its abbreviation's stop.
 _MONTH = trie_alternation(["January", "February", "March", "April", "May", "June", "July", "August", "September",
                            "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
-                           "Sept", "Sep", "Oct", "Nov", "Dec"]) + r"\.?"
+                           "Sept", "Sep", "Oct", "Nov", "Dec"]) + r"\b\.?"
 _ORDINAL_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                   "nine": 9, "ten": 10, "eleven": 11, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6,
                   "7": 7, "8": 8, "9": 9, "10": 10, "11": 11}

@@ -108,6 +108,15 @@ PERIODS = [
      (None, "2024-03-31", 2024)),
     ("As of June, 560 R&D centres were in the city.", ref(None, 2023),
      (None, "2023-06-30", 2023)),
+    # a month's name is a whole word: "mar" in "market" is not March
+    ("Growth was driven by market demand.", ref("2024-05-10"), None),
+    ("Shares of the 30 firms were sold at market prices.", ref("2024-05-10"), None),
+    ("Since market reforms began, 300 firms have come.", ref("2024-05-10"), None),
+    ("As of March 2024, 120 foreign banks had branches in the city.", ref("2024-05-10"),
+     (None, "2024-03-31", 2024)),
+    ("By Mar. 31, 50 firms had registered.", ref("2024-05-10"), (None, "2024-03-31", 2024)),
+    ("By Sept. 30, 2023, 64 firms had registered.", ref("2024-05-10"), (None, "2023-09-30", 2023)),
+    ("From Jan. to Mar. 2024, 41 firms registered.", ref("2024-05-10"), ("2024-01-01", "2024-03-31", 2024)),
     # cumulative since reform and opening up
     ("Since reform and opening up, Hong Kong has invested US$190 billion.", ref("2024-05-10"),
      (None, "2024-05-10", 2024)),
@@ -315,7 +324,7 @@ def test_month_names_branching_letter_by_letter_match_as_the_plain_list(text):
 
     from etl.periods import _MONTH
     plain = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-             r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
+             r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?")
     shape = r"\b(?P<m1>{0})\s*(?:to|through|till|-)\s*(?P<m2>{0})|end-(?P<m3>{0})"
     found, expected = (re.search(shape.format(m), text, re.IGNORECASE | re.ASCII) for m in (_MONTH, plain))
     assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
