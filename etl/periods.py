@@ -35,11 +35,12 @@ class Period:
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov",
+                "Dec"]
 # Branching letter by letter: a pattern holding it rejects a position on one test, not 23.
 # A name ends a word ("mar" in "market" is not March), before its abbreviation's stop.
-_MONTH = trie_alternation(["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                           "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
-                           "Sept", "Sep", "Oct", "Nov", "Dec"]) + r"\b\.?"
+_MONTH = trie_alternation(_MONTH_NAMES) + r"\b\.?"
 _ORDINAL_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                   "nine": 9, "ten": 10, "eleven": 11, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6,
                   "7": 7, "8": 8, "9": 9, "10": 10, "11": 11}
@@ -218,19 +219,18 @@ def _compiled(source: str | tuple[str, ...], lower_case: bool) -> re.Pattern | _
 _COMPILED = [(_compiled(p, False), f) for _, _, p, f in _PATTERNS]
 _NEEDS = tuple(needs for _, needs, _, _ in _PATTERNS)
 _COMPILED_LOWER = [(_compiled(p, True), f) for _, _, p, f in _PATTERNS]
-_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # A text's UTF-8 bytes mapped for the month test: ASCII letters lower-cased, digits and "_"
 # kept, every other byte a space (all that \b, under re.ASCII, takes for a word's edge).
 _WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or c == 95 else 32
                     for c in range(256))
 # Opening with a literal space lets the regex engine skip to the few places a word starts,
 # where a pattern opening with \b is tried at every position.
-_MONTH_AFTER_SPACE = re.compile(b" " + trie_alternation(list(_MONTH_STEMS)).encode())
+_MONTH_WORD = re.compile(b" " + trie_alternation([name.lower() for name in _MONTH_NAMES]).encode() + b"(?![a-z0-9_])")
 
 
 def _names_month(text: str) -> bool:
-    """Whether a month's name (or its first three letters) starts a word of `text`, in any case."""
-    return _MONTH_AFTER_SPACE.search(b" " + text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)) is not None
+    """Whether a word of `text` is a month's name, in any case (as every match of _MONTH is)."""
+    return _MONTH_WORD.search(b" " + text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)) is not None
 
 
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")

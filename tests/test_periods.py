@@ -307,12 +307,13 @@ def test_every_match_of_a_period_pattern_holds_one_of_the_other_words_it_needs()
 
 @pytest.mark.parametrize("text", ["March 3", "the market", "(june)", "_jan", "2022jan", "xmar", "mayor", "éjan",
                                   "1dec", "no month here", "", "\tsept.", "MAR", "\u212aJan", "\u0130jun", "\ud800oct",
-                                  "é\u0301Nov", "\u00a0dec", "\u017fep", "-Aug", "a\u00e9aug"])
-def test_month_test_agrees_with_a_month_pattern_at_a_word_boundary(text):
+                                  "é\u0301Nov", "\u00a0dec", "\u017fep", "-Aug", "a\u00e9aug", "Jan.", "dec_", "nov2",
+                                  "Septé", "Marche", "end-May", "July\u212a", "sept", "Sep.t"])
+def test_month_test_agrees_with_the_month_pattern(text):
     import re
 
-    from etl.periods import _MONTH_STEMS, _names_month
-    any_month = re.compile(rf"\b(?:{'|'.join(_MONTH_STEMS)})", re.IGNORECASE | re.ASCII)
+    from etl.periods import _MONTH, _names_month
+    any_month = re.compile(rf"\b{_MONTH}", re.IGNORECASE | re.ASCII)
     for variant in (text, text.lower()):
         assert _names_month(variant) == (any_month.search(variant) is not None), variant
 
