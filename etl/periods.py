@@ -391,7 +391,9 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
         return None
 
 
-_CIIE = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
+# Its number opens with a digit, which the regex engine skips to; the word boundary before it
+# is the look-behind after its first digit.
+_CIIE = re.compile(r"(?P<n>\d(?<!\w\d)\d?)(?:st|nd|rd|th)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
 _CIIE_WORD = re.compile(r"\b(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
 _ORDINAL_WORDS = {w: i for i, w in enumerate(
     ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], 1)}
@@ -399,10 +401,14 @@ _ORDINAL_WORDS = {w: i for i, w in enumerate(
 _CIIE_NAMES = ("expo", "ciie", "cile", "ci1e")
 # The word boundary before the year (and before "in") is written as a look-behind after
 # its first characters: a pattern that opens with literal characters lets the regex
-# engine skip ahead to where they occur instead of trying every position. (An optional
-# "the" before the named event's year is left out: it never changed which year is read.)
-_NAMED_EVENT = re.compile(rf"(?P<y>{_YEAR})(?<!\w\d{{4}})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
-_IN_YEAR = re.compile(rf"[Ii]n(?<!\w{{3}})\s+(?P<y>{_YEAR})\b")
+# engine skip ahead to where they occur instead of trying every position. Each pattern is
+# split by its opening words ("19" or "20", "in" or "In"), as the engine skips ahead only to
+# one string, and to a set of characters slowly. (An optional "the" before the named
+# event's year is left out: it never changed which year is read.)
+_NAMED_EVENT = _Alternatives([re.compile(
+    rf"(?P<y>{century}\d\d)(?<!\w\d{{4}})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}"
+    r"(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b") for century in ("19", "20")])
+_IN_YEAR = [re.compile(rf"{word}(?<!\w{{3}})\s+(?P<y>{_YEAR})\b") for word in ("in", "In")]
 FIRST_CIIE_YEAR = 2018
 
 
@@ -419,5 +425,5 @@ def infer_year(text: str) -> int | None:
     m = _NAMED_EVENT.search(text)
     if m:
         return int(m.group("y"))
-    years = [int(y) for y in _IN_YEAR.findall(text)]
+    years = [int(y) for in_year in _IN_YEAR for y in in_year.findall(text)]
     return max(years) if years else None
