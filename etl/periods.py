@@ -35,10 +35,12 @@ class Period:
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov",
+                "Dec"]
 # Branching letter by letter: a pattern holding it rejects a position on one test, not 23.
-_MONTH = trie_alternation(["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                           "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
-                           "Sept", "Sep", "Oct", "Nov", "Dec"]) + r"\.?"
+# A name ends a word ("mar" in "market" is not March), before its abbreviation's stop.
+_MONTH = trie_alternation(_MONTH_NAMES) + r"\b\.?"
 _ORDINAL_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                   "nine": 9, "ten": 10, "eleven": 11, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6,
                   "7": 7, "8": 8, "9": 9, "10": 10, "11": 11}
@@ -68,6 +70,8 @@ def _lower_case(pattern: re.Pattern) -> re.Pattern:
 
 
 _COMPARISON_LOWER = _lower_case(_COMPARISON)
+# Every comparison holds one of these; the regex, which tries every position, runs only then.
+_COMPARISON_WORDS = ("from", "over", "compared", "than", "versus", "vs", "period", "year-on", "year on")
 
 
 def _blanks(m: re.Match) -> str:
@@ -168,38 +172,65 @@ def _full_year(m, ref):
 # and "<year>" stand for any month name and any 19xx/20xx year. The second column
 # names words of which every match holds one too: trigger words are often part of
 # other words ("openings", "headquarters", "recent months"), and a sentence
-# without any of the other words is spared the search.
+# without any of the other words is spared the search. A regex given as a tuple is
+# searched as its alternatives would be (see _Alternatives).
 _YEAR_WORDS = ("year", "19", "20")   # what _WHICH_YEAR needs
 _PATTERNS = [
     (("half", "h1", "h2"), (), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
     (("months",), ("first",), rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
     (("quarters",), ("first",), rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
-    (("quarter", "q1", "q2", "q3", "q4"), (), rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
+    (("quarter", "q1", "q2", "q3", "q4"), ("first", "second", "third", "fourth", "q1", "q2", "q3", "q4"), rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
     (("<month>",), (), rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
     (("since", "so far", "to date", "to-date"), _YEAR_WORDS, rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
     (("since",), (), rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
     (("<month>",), (), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
     (("end", "close"), _YEAR_WORDS, rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
     (("reform", "opening"), ("since",), r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
-    (("<year>", "last year"), (), rf"\b(?:in|during|for|throughout|over)\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)|\b(?P<rel>last)\s+year\b|^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b", _full_year),
-    (("this year",), (), r"\b(?P<rel>this)\s+year\b", _year_to_date),
+    (("<year>", "last year"), (), (rf"(?:in(?<!\w{{3}})|during(?<!\w{{7}})|for(?<!\w{{4}})|throughout(?<!\w{{11}})|over(?<!\w{{5}}))\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)", r"(?P<rel>last)(?<!\w{5})\s+year\b", rf"^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b"), _full_year),
+    (("this year",), (), r"(?P<rel>this)(?<!\w{5})\s+year\b", _year_to_date),
 ]
-_COMPILED = [(re.compile(p, re.IGNORECASE | re.ASCII), f) for _, _, p, f in _PATTERNS]
+
+
+class _Alternatives:
+    """Regexes searched as the one made of them as alternatives would be: the match that starts
+    first wins, on a tie the earlier regex's. Searched apart, each regex can open with its own
+    words, which the regex engine skips to; joined, it tries every position."""
+
+    def __init__(self, patterns: list[re.Pattern]):
+        self.patterns = patterns
+        self.pattern = "|".join(p.pattern for p in patterns)
+
+    def search(self, text: str) -> re.Match | None:
+        first = None
+        for pattern in self.patterns:
+            m = pattern.search(text)
+            if m and (first is None or m.start() < first.start()):
+                first = m
+        return first
+
+
+def _compiled(source: str | tuple[str, ...], lower_case: bool) -> re.Pattern | _Alternatives:
+    if isinstance(source, tuple):
+        return _Alternatives([_compiled(alternative, lower_case) for alternative in source])
+    pattern = re.compile(source, re.IGNORECASE | re.ASCII)
+    return _lower_case(pattern) if lower_case else pattern
+
+
+_COMPILED = [(_compiled(p, False), f) for _, _, p, f in _PATTERNS]
 _NEEDS = tuple(needs for _, needs, _, _ in _PATTERNS)
-_COMPILED_LOWER = [(_lower_case(p), f) for p, f in _COMPILED]
-_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_ANY_MONTH = re.compile(rf"\b(?:{'|'.join(_MONTH_STEMS)})", re.IGNORECASE | re.ASCII)
-# In lower-cased text a word starts at the text's start or after a character other
-# than [a-z0-9_]. Matching that character, instead of testing a word boundary at every
-# position, lets the regex engine skip to the few places a word starts.
-_MONTH_AFTER_NON_WORD = re.compile("[^a-z0-9_]" + trie_alternation(list(_MONTH_STEMS)))
+_COMPILED_LOWER = [(_compiled(p, True), f) for _, _, p, f in _PATTERNS]
+# A text's UTF-8 bytes mapped for the month test: ASCII letters lower-cased, digits and "_"
+# kept, every other byte a space (all that \b, under re.ASCII, takes for a word's edge).
+_WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or c == 95 else 32
+                    for c in range(256))
+# Opening with a literal space lets the regex engine skip to the few places a word starts,
+# where a pattern opening with \b is tried at every position.
+_MONTH_WORD = re.compile(b" " + trie_alternation([name.lower() for name in _MONTH_NAMES]).encode() + b"(?![a-z0-9_])")
 
 
-def _names_month(text: str, lower_cased: bool) -> bool:
-    """Whether _ANY_MONTH matches `text` (lower-cased when `lower_cased`)."""
-    if not lower_cased:
-        return _ANY_MONTH.search(text) is not None
-    return text.startswith(_MONTH_STEMS) or _MONTH_AFTER_NON_WORD.search(text) is not None
+def _names_month(text: str) -> bool:
+    """Whether a word of `text` is a month's name, in any case (as every match of _MONTH is)."""
+    return _MONTH_WORD.search(b" " + text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)) is not None
 
 
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
@@ -222,7 +253,20 @@ def _trigger_masks() -> tuple[int, int, dict[str, int]]:
 
 # Each distinct trigger word is looked for once per sentence, not once per pattern naming it.
 _MONTH_MASK, _YEAR_MASK, _WORD_MASKS = _trigger_masks()
-_TRIGGER_WORDS = tuple(_WORD_MASKS.items())
+# Most sentences hold no "q", "year" or "date": one test for each spares the tests for
+# the words holding it (the quarter words, "last year" and "this year", "to date").
+_HELD = ("q", "year", "date")
+
+
+def _trigger_groups() -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+    """(a string every word of the group holds, or "", ((trigger word, mask), ...)) for each group."""
+    groups: dict[str, list[tuple[str, int]]] = {held: [] for held in ("", *_HELD)}
+    for word, mask in _WORD_MASKS.items():
+        groups[next((held for held in _HELD if held in word), "")].append((word, mask))
+    return tuple((held, tuple(words)) for held, words in groups.items())
+
+
+_TRIGGER_GROUPS = _trigger_groups()
 
 
 def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
@@ -249,18 +293,20 @@ def find_period(sentence: str, ref: Reference) -> Period | None:
     lower_text = lowered(sentence)
     lower = sentence.lower() if lower_text is None else lower_text
     enabled = 0
-    for word, mask in _TRIGGER_WORDS:
-        if word in lower:
-            enabled |= mask
+    for held, words in _TRIGGER_GROUPS:
+        if held in lower:
+            for word, mask in words:
+                if word in lower:
+                    enabled |= mask
     # Every year holds "19" or "20", which few sentences do: two substring tests spare most the regex.
     has_year = ("19" in sentence or "20" in sentence) and _ANY_YEAR.search(sentence) is not None
     if has_year:
         enabled |= _YEAR_MASK
     compiled = _COMPILED if lower_text is None else _COMPILED_LOWER
     text = sentence if lower_text is None else lower_text
-    if has_year or "year" in lower:
+    if (has_year or "year" in lower) and any(map(lower.__contains__, _COMPARISON_WORDS)):
         text = _blank_comparisons(text, lower=lower_text is not None)
-    if _names_month(text, lower_cased=lower_text is not None):
+    if _names_month(text):
         enabled |= _MONTH_MASK
     i = 0
     while enabled:
@@ -307,7 +353,6 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     it when the sentence speaks of the event in the future tense.
     """
     lower = lowered(sentence)
-    lower_cased = lower is not None
     if lower is None:
         lower, event_day, future = sentence.lower(), _EVENT_DAY, _FUTURE
         text = sentence
@@ -317,7 +362,7 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
     # A month dates an event only next to its day's digits, and most sentences have no
     # digit: looking for one first spares the slower search for a month in them.
     if not ("day" in lower or "tonight" in lower or "morning" in lower or "afternoon" in lower
-            or (_has_digit(text) and _names_month(text, lower_cased))):
+            or (_has_digit(text) and _names_month(text))):
         return None
     m = event_day.search(text)
     if not m:
@@ -346,7 +391,9 @@ def find_event_date(sentence: str, ref: Reference) -> date | None:
         return None
 
 
-_CIIE = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
+# Its number opens with a digit, which the regex engine skips to; the word boundary before it
+# is the look-behind after its first digit.
+_CIIE = re.compile(r"(?P<n>\d(?<!\w\d)\d?)(?:st|nd|rd|th)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
 _CIIE_WORD = re.compile(r"\b(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:China\s+International\s+Import\s+Expo|CI[Il1]E)\b", re.IGNORECASE | re.ASCII)
 _ORDINAL_WORDS = {w: i for i, w in enumerate(
     ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], 1)}
@@ -354,10 +401,14 @@ _ORDINAL_WORDS = {w: i for i, w in enumerate(
 _CIIE_NAMES = ("expo", "ciie", "cile", "ci1e")
 # The word boundary before the year (and before "in") is written as a look-behind after
 # its first characters: a pattern that opens with literal characters lets the regex
-# engine skip ahead to where they occur instead of trying every position. (An optional
-# "the" before the named event's year is left out: it never changed which year is read.)
-_NAMED_EVENT = re.compile(rf"(?P<y>{_YEAR})(?<!\w\d{{4}})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b")
-_IN_YEAR = re.compile(rf"[Ii]n(?<!\w{{3}})\s+(?P<y>{_YEAR})\b")
+# engine skip ahead to where they occur instead of trying every position. Each pattern is
+# split by its opening words ("19" or "20", "in" or "In"), as the engine skips ahead only to
+# one string, and to a set of characters slowly. (An optional "the" before the named
+# event's year is left out: it never changed which year is read.)
+_NAMED_EVENT = _Alternatives([re.compile(
+    rf"(?P<y>{century}\d\d)(?<!\w\d{{4}})\s+(?:[A-Z][\w&'-]*\s+){{0,8}}"
+    r"(?:Conference|Summit|Forum|Expo|Fair|Week|Festival|Meeting|Convention|Ceremony)\b") for century in ("19", "20")])
+_IN_YEAR = [re.compile(rf"{word}(?<!\w{{3}})\s+(?P<y>{_YEAR})\b") for word in ("in", "In")]
 FIRST_CIIE_YEAR = 2018
 
 
@@ -374,5 +425,5 @@ def infer_year(text: str) -> int | None:
     m = _NAMED_EVENT.search(text)
     if m:
         return int(m.group("y"))
-    years = [int(y) for y in _IN_YEAR.findall(text)]
+    years = [int(y) for in_year in _IN_YEAR for y in in_year.findall(text)]
     return max(years) if years else None
