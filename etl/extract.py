@@ -16,7 +16,7 @@ from functools import cache
 from etl import changes, indicators, money, numbers, places, periods
 from etl.articles import Article
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 """Bump when extraction rules change in code, so cached facts are recomputed."""
 
 COUNTERPART_INDICATORS = {"fdi_cumulative_usd", "investor_enterprises_cumulative_count"}
