@@ -132,16 +132,14 @@ def _sentence_key(sentence: str) -> tuple[str, ...]:
     return tuple(_NON_WORD.sub(" ", sentence).lower().split())
 
 
-def _sentence_keys(text: str):
-    """`_sentence_key` of text[start:end], as a function of (start, end).
+def _key_source(text: str) -> str | None:
+    """For an ASCII text, the text as `_sentence_key` reads it, so that a sentence's key is
+    `tuple(source[start:end].split())`; None for other text.
 
-    An ASCII text is translated once, not sentence by sentence: translating is
-    character by character, so a slice of the translation is the slice's translation.
+    Translating is character by character, so a slice of the translation is the
+    slice's translation: an article is translated once, not sentence by sentence.
     """
-    if not text.isascii():
-        return lambda start, end: _sentence_key(text[start:end])
-    translated = text.translate(_ASCII_KEY)
-    return lambda start, end: tuple(translated[start:end].split())
+    return text.translate(_ASCII_KEY) if text.isascii() else None
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -304,7 +302,7 @@ def extract(article: Article) -> Extraction:
     # and list-item breaks are read from the folded text, which keeps them.
     text = folded.replace("\n", " ").replace("\r", " ")
     source = article.text
-    sentence_key = _sentence_keys(text)
+    key_source = _key_source(text)
     # Lower-casing that changes only ASCII letters is character by character, so a
     # sentence's `numbers.lowered` is then a slice of the text's.
     lower_text = numbers.lowered(text)
@@ -331,7 +329,8 @@ def extract(article: Article) -> Extraction:
             while figure_index < len(all_figures) and all_figures[figure_index].end <= s_end:
                 in_sentence.append(all_figures[figure_index])
                 figure_index += 1
-            key = sentence_key(s_start, s_end)
+            key = (tuple(key_source[s_start:s_end].split()) if key_source is not None
+                   else _sentence_key(text[s_start:s_end]))
             if key in seen_sentences:
                 continue
             seen_sentences.add(key)

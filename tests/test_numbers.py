@@ -274,13 +274,18 @@ def test_sentence_key_is_the_words_lower_cased(sentence):
 
 @pytest.mark.parametrize("text", [
     "In 2023, Shanghai's FDI rose -- up 5%! Tabs\tand\nlines _under_score.  Next one",
-    "caf\u00e9 \u00c9T\u00c9. \u0130stanbul -- 5%",
+    "A-B/C: 1,234.5 (US$) #\x00\x7f\r\n\v\f end",
 ])
-def test_sentence_keys_of_a_text_are_those_of_its_slices(text):
-    from etl.extract import _sentence_key, _sentence_keys
-    key = _sentence_keys(text)
+def test_sentence_keys_read_from_a_translated_text_are_those_of_its_slices(text):
+    from etl.extract import _key_source, _sentence_key
+    source = _key_source(text)
     spans = [(i, j) for i in range(0, len(text), 3) for j in range(i, len(text) + 1, 4)]
-    assert [key(i, j) for i, j in spans] == [_sentence_key(text[i:j]) for i, j in spans]
+    assert [tuple(source[i:j].split()) for i, j in spans] == [_sentence_key(text[i:j]) for i, j in spans]
+
+
+def test_non_ascii_text_has_no_translated_key_source():
+    from etl.extract import _key_source
+    assert _key_source("caf\u00e9 \u00c9T\u00c9. \u0130stanbul -- 5%") is None
 
 
 @pytest.mark.parametrize("text", [
