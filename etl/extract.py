@@ -32,9 +32,9 @@ _FULL_STOP_END = re.compile(r"\.[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])")
 # "- New FIEs: 512 (up 7.1%)": in a list item the label before the colon names the figure.
 _LABEL_VALUE = re.compile(r"^\s*(?:[-*\u2022\u00b7]\s*|\d{1,2}[.)]\s*)?(?P<label>[^:#§\n]{3,90}):\s*#(?P<rest>[^#§]*)$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-_THE_DISTRICT = re.compile(
+_THE_DISTRICT = numbers.CaselessPattern(
     r"\b(?:the|its) (?:business |central business )?(?:district|zone|park)(?:'s)?\b"
-    r"|\bdistrict(?:-level)? (?:leaders|officials|government|authorities|heads?)\b", re.IGNORECASE)
+    r"|\bdistrict(?:[-]level)? (?:leaders|officials|government|authorities|heads?)\b")  # [-]: not a range
 # Wording that points back at a period stated earlier in the article.
 _SAME_PERIOD = numbers.CaselessPattern(
     r"\b(?:over|in|during|for|within)\s+the\s+(?:same\s+period|period|quarter|year|half|(?:\w+\s+)?months)\b")
@@ -174,13 +174,21 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _place_near(text: str, named: places.MentionIndex, start: int, end: int, article_place) -> places.Place | None:
+def _place_near(text: str, lower: str | None, named: places.MentionIndex, start: int, end: int,
+                article_place) -> places.Place | None:
     found = places.most_specific(named.between(start, end))
     if found is not None and found.level in ("district", "area"):
         return found
-    if article_place is not None and _THE_DISTRICT.search(text, start, end):
+    if article_place is not None and _says_the_district(text, lower, start, end):
         return article_place
     return found
+
+
+def _says_the_district(text: str, lower: str | None, start: int, end: int) -> bool:
+    """Whether text[start:end] refers to "the district"; `lower` is `numbers.lowered(text)`."""
+    if lower is not None and _THE_DISTRICT.lower_case is not None:
+        return _THE_DISTRICT.lower_case.search(lower, start, end) is not None
+    return _THE_DISTRICT.pattern.search(text, start, end) is not None
 
 
 _UNKNOWN = object()
@@ -371,7 +379,7 @@ def extract(article: Article) -> Extraction:
                     consumed.add(percent.start)
                 own_stated = None if (indicator.kind == "event" and timeline.event_day(sentence_number)) else stated
                 start, end, year = _period_for(indicator.kind, own_stated, timeline, sentence_number, article)
-                place = _geo_for(indicator.kind, text, named, s_start, s_end, fig, p_start, p_end,
+                place = _geo_for(indicator.kind, text, lower_text, named, s_start, s_end, fig, p_start, p_end,
                                  article_place, last_flow_place)
                 if indicator.kind != "event":
                     last_flow_place = place
@@ -417,7 +425,8 @@ def _period_detail(start, end) -> int:
     return (start is not None) + (end is not None)
 
 
-def _geo_for(kind, text, named, s_start, s_end, fig, p_start, p_end, article_place, last_flow_place) -> places.Place:
+def _geo_for(kind, text, lower, named, s_start, s_end, fig, p_start, p_end, article_place,
+            last_flow_place) -> places.Place:
     """The place a figure is filed under.
 
     An event's figures belong to the district that hosts it unless their own
@@ -430,13 +439,13 @@ def _geo_for(kind, text, named, s_start, s_end, fig, p_start, p_end, article_pla
     clause_start = text.rfind(";", s_start, fig.start) + 1 or s_start
     clause_end = text.find(";", fig.end, s_end)
     clause_end = s_end if clause_end == -1 else clause_end
-    sentence_place = (_place_near(text, named, max(clause_start, s_start), clause_end, article_place)
-                      or _place_near(text, named, s_start, s_end, article_place))
+    sentence_place = (_place_near(text, lower, named, max(clause_start, s_start), clause_end, article_place)
+                      or _place_near(text, lower, named, s_start, s_end, article_place))
     if kind == "event":
         if sentence_place is not None and sentence_place.level in ("district", "area"):
             return sentence_place
-        return article_place or sentence_place or _place_near(text, named, p_start, p_end, None) or shanghai
-    return (sentence_place or _place_near(text, named, p_start, p_end, article_place)
+        return article_place or sentence_place or _place_near(text, lower, named, p_start, p_end, None) or shanghai
+    return (sentence_place or _place_near(text, lower, named, p_start, p_end, article_place)
             or last_flow_place or article_place or shanghai)
 
 

@@ -1,5 +1,6 @@
-"""Where a paragraph's sentences end: at a stop before a capital or digit, or a line break
-before a list item, but not after an abbreviation ("U.S.", "Co.", "e.g.")."""
+"""How extract reads a sentence: where a paragraph's sentences end (at a stop before a capital
+or digit, or a line break before a list item, but not after an abbreviation such as "U.S.",
+"Co.", "e.g."), and whether a span refers to "the district" of the article."""
 from __future__ import annotations
 
 import pytest
@@ -21,3 +22,15 @@ SENTENCE_SPLITS = [
 def test_sentences_end_at_stops_before_capitals_but_not_after_abbreviations(text, sentences):
     from etl.extract import _sentence_spans
     assert [text[start:end] for start, end in _sentence_spans(text, 0, len(text))] == sentences
+
+
+@pytest.mark.parametrize("text, says", [
+    ("The District's officials said", True), ("its central business ZONE grew", True),
+    ("district-level leaders met", True), ("the districts", False), ("a district official", False),
+    ("\u212aey: the PARK", True),
+])
+def test_the_district_is_found_in_lower_cased_text_as_in_the_text(text, says):
+    from etl.extract import _says_the_district
+    from etl.numbers import lowered
+    assert _says_the_district(text, lowered(text), 0, len(text)) is says
+    assert _says_the_district(text, None, 0, len(text)) is says
