@@ -58,23 +58,27 @@ def eager_reading(article, text, spans):
     return out
 
 
+def timeline_of(sentences):
+    """A dated article of these sentences, and its timeline with every sentence added."""
+    article = parse_article("t", " date 2024-06-14 " + " ".join(sentences))
+    text = article.text
+    timeline = _Timeline(text, numbers.lowered(text), article)
+    cursor = 0
+    for sentence in sentences:
+        start = text.index(sentence, cursor)
+        cursor = start + len(sentence)
+        timeline.spans.append((start, cursor))
+    return article, timeline
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=14),
        st.lists(st.tuples(st.sampled_from(["stated", "carried", "day"]), st.integers(0, 13)), max_size=30))
 def test_timeline_read_in_any_order_answers_as_reading_every_sentence(chosen, questions):
-    article = parse_article("t", " date 2024-06-14 " + " ".join(chosen))
-    text = article.text
-    spans, cursor = [], 0
-    for sentence in chosen:
-        start = text.index(sentence, cursor)
-        spans.append((start, start + len(sentence)))
-        cursor = start + len(sentence)
-    expected = eager_reading(article, text, spans)
-    timeline = _Timeline(text, numbers.lowered(text), article)
-    for start, end in spans:
-        timeline.spans.append((start, end))
+    article, timeline = timeline_of(chosen)
+    expected = eager_reading(article, article.text, timeline.spans)
     for question, i in questions:
-        i %= len(spans)
+        i %= len(timeline.spans)
         stated, carried, latest_day = expected[i]
         if question == "stated":
             assert timeline.stated(i) == stated
@@ -85,28 +89,15 @@ def test_timeline_read_in_any_order_answers_as_reading_every_sentence(chosen, qu
 
 
 def test_a_back_reference_read_first_takes_the_period_stated_before_it():
-    first, middle, last = ("In the first half of 2024, investment rose.", "Analysts were upbeat.",
-                           "Over the same period, exports grew.")
-    article = parse_article("t", f" date 2024-06-14 {first} {middle} {last}")
-    text = article.text
-    timeline = _Timeline(text, numbers.lowered(text), article)
-    for sentence in (first, middle, last):
-        start = text.index(sentence)
-        timeline.spans.append((start, start + len(sentence)))
+    _, timeline = timeline_of(["In the first half of 2024, investment rose.", "Analysts were upbeat.",
+                               "Over the same period, exports grew."])
     first_half = periods.Period(date(2024, 1, 1), date(2024, 6, 30), 2024, "part_year")
     assert timeline.stated(2) == first_half
     assert timeline.stated(1) is None and timeline.carried(2) == first_half
 
 
 def test_the_quarter_means_the_last_calendar_period_even_after_a_stock_date():
-    calendar, stock, back = ("In 2023, the city approved many projects.",
-                             "By the end of 2022, the district hosted many firms.", "During the quarter, sales slowed.")
-    article = parse_article("t", f" date 2024-06-14 {calendar} {stock} {back}")
-    text = article.text
-    timeline = _Timeline(text, numbers.lowered(text), article)
-    for sentence in (calendar, stock, back):
-        start = text.index(sentence)
-        timeline.spans.append((start, start + len(sentence)))
+    _, timeline = timeline_of(["In 2023, the city approved many projects.",
+                               "By the end of 2022, the district hosted many firms.", "During the quarter, sales slowed."])
     assert timeline.stated(2) == periods.Period(date(2023, 1, 1), date(2023, 12, 31), 2023, "full_year")
     assert timeline.stated(1).kind == "stock"
-
