@@ -477,7 +477,8 @@ def find_figures(text: str) -> list[Figure]:
     figures: list[Figure] = []
     lower = lowered(text)
     for start, end, (cur_before, num, scale, cur_after, pct) in _figure_matches(text, lower):
-        value = parse_number(num)
+        # Most figures are a plain run of ASCII digits (the regexes match no other digits).
+        value = float(num) if num.isdigit() else parse_number(num)
         if value is None:
             continue
         if scale:

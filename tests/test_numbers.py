@@ -53,6 +53,14 @@ def test_number_tokens_are_parsed(token, expected):
     assert parse_number(token) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("digits", ["0", "007", "2024", "12345678901234567890123"])
+def test_plain_digit_runs_read_as_parse_number_reads_them(digits):
+    """find_figures reads a plain run of digits with float() itself, without parse_number."""
+    (figure,) = find_figures(f"Investors signed {digits} contracts.")
+    assert figure.value == parse_number(digits)
+    assert type(figure.value) is float
+
+
 # --- find_figures: every figure as written and its value --------------------
 # Expected: the list of (figure as written, value) in order.
 
