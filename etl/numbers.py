@@ -268,6 +268,7 @@ def _may_end_in_qualifier(words_before: str) -> bool:
 
 # Matched at a figure's end, within the 12 characters after it.
 _QUALIFIER_AFTER = re.compile(r"-plus\b|\+|\s+or more\b|\s+and above\b", re.IGNORECASE | re.ASCII)
+_QUALIFIER_AFTER_IN_LOWER = re.compile(lower_case_source(_QUALIFIER_AFTER.pattern), re.ASCII)
 # "no more than" must not read as "more than"; the longest phrase is tried first
 # by the alternation order above, and these negations flip the meaning.
 
@@ -425,7 +426,8 @@ def _qualifier(text: str, lower: str | None, start: int, end: int, words_before:
         m = _QUALIFIER_BEFORE.search(before, lower_before)
         if m:
             return _QUALIFIER_WORD[m.group("q").lower()], start - (len(before) - m.start())
-    if _QUALIFIER_AFTER.match(text, end, end + 12):
+    if (_QUALIFIER_AFTER.match(text, end, end + 12) if lower is None
+            else _QUALIFIER_AFTER_IN_LOWER.match(lower, end, end + 12)):
         return "at_least", start
     return "exact", start
 

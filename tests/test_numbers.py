@@ -270,6 +270,18 @@ def test_one_match_of_named_regexes_is_named_for_the_first_that_matches():
     assert _KIND_AFTER_PERIOD.match(" months").lastgroup == "duration"
 
 
+@pytest.mark.parametrize("after", [
+    "-plus", "-PLUS", "-Plus5", "-plush", "+", " or more", " Or More", "\tOR\n more", " or moreover", " and above",
+    " AND ABOVE.", " and above-", "\u2003or more", " or", "", "plus", " or m\u00f6re",
+])
+def test_qualifier_after_is_matched_alike_in_the_lower_cased_text(after):
+    from etl.numbers import _QUALIFIER_AFTER, _QUALIFIER_AFTER_IN_LOWER, lowered
+    text = "5" + after
+    expected = _QUALIFIER_AFTER.match(text, 1, 13)
+    m = _QUALIFIER_AFTER_IN_LOWER.match(lowered(text), 1, 13)
+    assert (m and m.span()) == (expected and expected.span())
+
+
 @pytest.mark.parametrize("sentence", [
     "In 2023, Shanghai's FDI rose -- up 5%!", "  Tabs\tand\nlines _under_score  ", "caf\u00e9 \u00c9T\u00c9 \u0130stanbul",
 ])
