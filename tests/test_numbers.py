@@ -315,6 +315,19 @@ def test_lowered_text_sliced_is_its_slices_lowered(text):
         assert [whole[i:j] for i, j in spans] == [lowered(text[i:j]) for i, j in spans]
 
 
+@pytest.mark.parametrize("suffixes", ["qualifiers", "months"])
+def test_suffixes_by_last_character_end_a_string_as_the_whole_tuple_does(suffixes):
+    from etl.numbers import _MONTH_LAST_WORDS, _QUALIFIER_PHRASES, by_last_character
+    suffixes = {"qualifiers": _QUALIFIER_PHRASES, "months": _MONTH_LAST_WORDS}[suffixes]
+    groups = by_last_character(suffixes)
+    texts = ["", " ", ".", "x", "\u017f", *(
+        f"{lead}{cut}" for suffix in suffixes for lead in ("", "up ", "x")
+        for cut in (suffix, suffix[1:], suffix[:-1], suffix + "s", suffix.upper()))]
+    assert sum(text.endswith(suffixes) for text in texts) > len(suffixes)
+    for text in texts:
+        assert text.endswith(groups.get(text[-1:], ())) == text.endswith(suffixes), text
+
+
 def _qualifier_windows():
     from etl.numbers import _QUALIFIER_BEFORE, _QUALIFIER_WORD, _may_end_in_qualifier
     return _QUALIFIER_BEFORE, _may_end_in_qualifier, list(_QUALIFIER_WORD), [
@@ -324,9 +337,10 @@ def _qualifier_windows():
 
 
 def _month_windows():
-    from etl.numbers import _MONTH_BEFORE, _MONTH_LAST_WORDS, _MONTHS
+    from etl.numbers import _MONTH_BEFORE, _MONTH_LAST_WORDS_BY_LAST, _MONTHS
     months = _MONTHS.replace("Sept?", "Sep|Sept").split("|")
-    return _MONTH_BEFORE, lambda words_before: words_before.endswith(_MONTH_LAST_WORDS), months, [
+    return _MONTH_BEFORE, lambda words_before: words_before.endswith(
+        _MONTH_LAST_WORDS_BY_LAST.get(words_before[-1:], ())), months, [
         f"{lead}{month}{tail}" for month in months for lead in ("", "on ", "x-", "\t")
         for tail in ("", " ", ".", ". ", "\t\n", ".\u2003 ", "  ")]
 
