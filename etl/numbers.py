@@ -250,24 +250,36 @@ _QUALIFIER_BEFORE = CaselessPattern(
     + r")\s+(?:a total of\s+|the\s+|)$",
     re.ASCII,
 )
+def by_last_character(suffixes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Non-empty `suffixes` by their last character: `s.endswith(groups.get(s[-1:], ()))` is
+    `s.endswith(suffixes)`, with each test touching only the few that can match."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for suffix in suffixes:
+        groups[suffix[-1]] = groups.get(suffix[-1], ()) + (suffix,)
+    return groups
+
+
 # Every _QUALIFIER_BEFORE match ends in a qualifier phrase, then spaces, or in one of
 # these after a qualifier phrase and spaces.
 _QUALIFIER_PHRASES = tuple(_QUALIFIER_WORD)
+_QUALIFIER_PHRASES_BY_LAST = by_last_character(_QUALIFIER_PHRASES)
 _QUALIFIER_LEAD_OUTS = ("the", "a total of")
 
 
 def _may_end_in_qualifier(words_before: str) -> bool:
     """Whether lower-cased, right-stripped `words_before` can end in a _QUALIFIER_BEFORE match."""
-    if words_before.endswith(_QUALIFIER_PHRASES):
+    if words_before.endswith(_QUALIFIER_PHRASES_BY_LAST.get(words_before[-1:], ())):
         return True
     for lead_out in _QUALIFIER_LEAD_OUTS:
         if words_before.endswith(lead_out):
-            return words_before[:-len(lead_out)].rstrip().endswith(_QUALIFIER_PHRASES)
+            words = words_before[:-len(lead_out)].rstrip()
+            return words.endswith(_QUALIFIER_PHRASES_BY_LAST.get(words[-1:], ()))
     return False
 
 
 # Matched at a figure's end, within the 12 characters after it.
 _QUALIFIER_AFTER = re.compile(r"-plus\b|\+|\s+or more\b|\s+and above\b", re.IGNORECASE | re.ASCII)
+_QUALIFIER_AFTER_IN_LOWER = re.compile(lower_case_source(_QUALIFIER_AFTER.pattern), re.ASCII)
 # "no more than" must not read as "more than"; the longest phrase is tried first
 # by the alternation order above, and these negations flip the meaning.
 
@@ -276,6 +288,7 @@ _MONTHS = (r"January|February|March|April|May|June|July|August|September|October
 _MONTH_BEFORE = CaselessPattern(rf"\b(?:{_MONTHS})\.?\s*$", re.ASCII)
 # Every _MONTH_BEFORE match ends in one of these, then spaces.
 _MONTH_LAST_WORDS = tuple(w + dot for w in _MONTHS.lower().replace("sept?", "sep|sept").split("|") for dot in ("", "."))
+_MONTH_LAST_WORDS_BY_LAST = by_last_character(_MONTH_LAST_WORDS)
 _PERIOD_BEFORE = CaselessPattern(r"\b(?:first|last|past|next|previous|initial)\s+$", re.ASCII)
 _OPEN_BRACKET = re.compile(r"\s*\(\s*(?:about |around |roughly |or |approximately |some )?", re.IGNORECASE | re.ASCII)
 _VERSION_BEFORE = re.compile(r"\b(?:version|Industry|Web|V)\s*$", re.IGNORECASE | re.ASCII)
@@ -402,7 +415,7 @@ def _kind(text: str, lower: str | None, start: int, end: int, num: str, value: f
         return "year"
     # The look-behinds are searches over 30 characters; they run only where a string
     # test finds the words they end in.
-    if kind_after == "date" or (words_before.endswith(_MONTH_LAST_WORDS)
+    if kind_after == "date" or (words_before.endswith(_MONTH_LAST_WORDS_BY_LAST.get(words_before[-1:], ()))
                                 and _MONTH_BEFORE.search(*_window_before(text, lower, start, 30))):
         return "date"
     if kind_after == "period":
@@ -425,7 +438,8 @@ def _qualifier(text: str, lower: str | None, start: int, end: int, words_before:
         m = _QUALIFIER_BEFORE.search(before, lower_before)
         if m:
             return _QUALIFIER_WORD[m.group("q").lower()], start - (len(before) - m.start())
-    if _QUALIFIER_AFTER.match(text, end, end + 12):
+    if (_QUALIFIER_AFTER.match(text, end, end + 12) if lower is None
+            else _QUALIFIER_AFTER_IN_LOWER.match(lower, end, end + 12)):
         return "at_least", start
     return "exact", start
 
@@ -477,7 +491,8 @@ def find_figures(text: str) -> list[Figure]:
     figures: list[Figure] = []
     lower = lowered(text)
     for start, end, (cur_before, num, scale, cur_after, pct) in _figure_matches(text, lower):
-        value = parse_number(num)
+        # Most figures are a plain run of ASCII digits (the regexes match no other digits).
+        value = float(num) if num.isdigit() else parse_number(num)
         if value is None:
             continue
         if scale:

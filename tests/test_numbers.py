@@ -53,6 +53,14 @@ def test_number_tokens_are_parsed(token, expected):
     assert parse_number(token) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("digits", ["0", "007", "2024", "12345678901234567890123"])
+def test_plain_digit_runs_read_as_parse_number_reads_them(digits):
+    """find_figures reads a plain run of digits with float() itself, without parse_number."""
+    (figure,) = find_figures(f"Investors signed {digits} contracts.")
+    assert figure.value == parse_number(digits)
+    assert type(figure.value) is float
+
+
 # --- find_figures: every figure as written and its value --------------------
 # Expected: the list of (figure as written, value) in order.
 
@@ -262,6 +270,18 @@ def test_one_match_of_named_regexes_is_named_for_the_first_that_matches():
     assert _KIND_AFTER_PERIOD.match(" months").lastgroup == "duration"
 
 
+@pytest.mark.parametrize("after", [
+    "-plus", "-PLUS", "-Plus5", "-plush", "+", " or more", " Or More", "\tOR\n more", " or moreover", " and above",
+    " AND ABOVE.", " and above-", "\u2003or more", " or", "", "plus", " or m\u00f6re",
+])
+def test_qualifier_after_is_matched_alike_in_the_lower_cased_text(after):
+    from etl.numbers import _QUALIFIER_AFTER, _QUALIFIER_AFTER_IN_LOWER, lowered
+    text = "5" + after
+    expected = _QUALIFIER_AFTER.match(text, 1, 13)
+    m = _QUALIFIER_AFTER_IN_LOWER.match(lowered(text), 1, 13)
+    assert (m and m.span()) == (expected and expected.span())
+
+
 @pytest.mark.parametrize("sentence", [
     "In 2023, Shanghai's FDI rose -- up 5%!", "  Tabs\tand\nlines _under_score  ", "caf\u00e9 \u00c9T\u00c9 \u0130stanbul",
 ])
@@ -300,6 +320,19 @@ def test_lowered_text_sliced_is_its_slices_lowered(text):
         assert [whole[i:j] for i, j in spans] == [lowered(text[i:j]) for i, j in spans]
 
 
+@pytest.mark.parametrize("suffixes", ["qualifiers", "months"])
+def test_suffixes_by_last_character_end_a_string_as_the_whole_tuple_does(suffixes):
+    from etl.numbers import _MONTH_LAST_WORDS, _QUALIFIER_PHRASES, by_last_character
+    suffixes = {"qualifiers": _QUALIFIER_PHRASES, "months": _MONTH_LAST_WORDS}[suffixes]
+    groups = by_last_character(suffixes)
+    texts = ["", " ", ".", "x", "\u017f", *(
+        f"{lead}{cut}" for suffix in suffixes for lead in ("", "up ", "x")
+        for cut in (suffix, suffix[1:], suffix[:-1], suffix + "s", suffix.upper()))]
+    assert sum(text.endswith(suffixes) for text in texts) > len(suffixes)
+    for text in texts:
+        assert text.endswith(groups.get(text[-1:], ())) == text.endswith(suffixes), text
+
+
 def _qualifier_windows():
     from etl.numbers import _QUALIFIER_BEFORE, _QUALIFIER_WORD, _may_end_in_qualifier
     return _QUALIFIER_BEFORE, _may_end_in_qualifier, list(_QUALIFIER_WORD), [
@@ -309,9 +342,10 @@ def _qualifier_windows():
 
 
 def _month_windows():
-    from etl.numbers import _MONTH_BEFORE, _MONTH_LAST_WORDS, _MONTHS
+    from etl.numbers import _MONTH_BEFORE, _MONTH_LAST_WORDS_BY_LAST, _MONTHS
     months = _MONTHS.replace("Sept?", "Sep|Sept").split("|")
-    return _MONTH_BEFORE, lambda words_before: words_before.endswith(_MONTH_LAST_WORDS), months, [
+    return _MONTH_BEFORE, lambda words_before: words_before.endswith(
+        _MONTH_LAST_WORDS_BY_LAST.get(words_before[-1:], ())), months, [
         f"{lead}{month}{tail}" for month in months for lead in ("", "on ", "x-", "\t")
         for tail in ("", " ", ".", ". ", "\t\n", ".\u2003 ", "  ")]
 
