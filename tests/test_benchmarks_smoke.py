@@ -11,6 +11,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from benchmarks import generate, run
 from etl.articles import parse_article
 from etl.extract import extract
@@ -101,3 +103,25 @@ def test_equivalence_check_passes_on_the_same_code_and_names_a_changed_fact_or_t
     out = capsys.readouterr().out
     assert " 2 differ" in out and f"{key}: facts: was " in out and '"value": -1.0' in out
     assert f"{other}: article: was " in out and '"title": "Not the title"' in out
+
+
+def test_instructions_subtracts_the_run_on_no_articles_and_names_a_missing_count(monkeypatch, capsys):
+    """benchmarks.instructions runs callgrind on N articles and on none (valgrind itself is
+    not run here: its two reports are stood in for)."""
+    import subprocess
+    from types import SimpleNamespace
+
+    from benchmarks import instructions
+    collected = {"200": 1_500_000_000, "0": 300_000_000}
+
+    def callgrind(command, **_):
+        limit = command[command.index("--limit") + 1]
+        return SimpleNamespace(stderr=f"==1== Events    : Ir\n==1== Collected : {collected[limit]}\n")
+
+    monkeypatch.setattr(subprocess, "run", callgrind)
+    assert instructions.main(["--articles", "/tmp/none", "--limit", "200"]) == 0
+    assert capsys.readouterr().out.startswith("6.00M instructions per article")
+
+    monkeypatch.setattr(subprocess, "run", lambda command, **_: SimpleNamespace(stderr="valgrind: not found"))
+    with pytest.raises(SystemExit, match="callgrind printed no count"):
+        instructions.main(["--articles", "/tmp/none"])
