@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import re._parser as _parser
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -159,8 +160,8 @@ class CaselessPattern:
     def pattern(self) -> re.Pattern:
         return re.compile(self.source, self.flags)
 
-    def search(self, text: str, lower: str | None) -> re.Match | None:
-        """Search `text`; `lower` is `lowered(text)`."""
+    def search(self, text: str, lower: str | None, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        """Search `text` from `pos` to `endpos`, as `re.Pattern.search` does; `lower` is `lowered(text)`."""
         if lower is not None and self.lower_case is not None:
             if self.required is not None:
                 for required in self.required:
@@ -168,8 +169,14 @@ class CaselessPattern:
                         break
                 else:
                     return None
-            return self.lower_case.search(lower)
-        return self.pattern.search(text)
+            return self.lower_case.search(lower, pos, endpos)
+        return self.pattern.search(text, pos, endpos)
+
+    def match(self, text: str, lower: str | None, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        """Match at `pos` of `text`, up to `endpos`, as `re.Pattern.match` does; `lower` is `lowered(text)`."""
+        if lower is not None and self.lower_case is not None:
+            return self.lower_case.match(lower, pos, endpos)
+        return self.pattern.match(text, pos, endpos)
 
 
 _UNITS = {
@@ -278,8 +285,7 @@ def _may_end_in_qualifier(words_before: str) -> bool:
 
 
 # Matched at a figure's end, within the 12 characters after it.
-_QUALIFIER_AFTER = re.compile(r"-plus\b|\+|\s+or more\b|\s+and above\b", re.IGNORECASE | re.ASCII)
-_QUALIFIER_AFTER_IN_LOWER = re.compile(lower_case_source(_QUALIFIER_AFTER.pattern), re.ASCII)
+_QUALIFIER_AFTER = CaselessPattern(r"-plus\b|\+|\s+or more\b|\s+and above\b", re.ASCII)
 # "no more than" must not read as "more than"; the longest phrase is tried first
 # by the alternation order above, and these negations flip the meaning.
 
@@ -438,8 +444,7 @@ def _qualifier(text: str, lower: str | None, start: int, end: int, words_before:
         m = _QUALIFIER_BEFORE.search(before, lower_before)
         if m:
             return _QUALIFIER_WORD[m.group("q").lower()], start - (len(before) - m.start())
-    if (_QUALIFIER_AFTER.match(text, end, end + 12) if lower is None
-            else _QUALIFIER_AFTER_IN_LOWER.match(lower, end, end + 12)):
+    if _QUALIFIER_AFTER.match(text, lower, end, end + 12):
         return "at_least", start
     return "exact", start
 

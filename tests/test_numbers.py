@@ -275,10 +275,11 @@ def test_one_match_of_named_regexes_is_named_for_the_first_that_matches():
     " AND ABOVE.", " and above-", "\u2003or more", " or", "", "plus", " or m\u00f6re",
 ])
 def test_qualifier_after_is_matched_alike_in_the_lower_cased_text(after):
-    from etl.numbers import _QUALIFIER_AFTER, _QUALIFIER_AFTER_IN_LOWER, lowered
+    from etl.numbers import _QUALIFIER_AFTER, lowered
     text = "5" + after
-    expected = _QUALIFIER_AFTER.match(text, 1, 13)
-    m = _QUALIFIER_AFTER_IN_LOWER.match(lowered(text), 1, 13)
+    assert _QUALIFIER_AFTER.lower_case is not None
+    expected = _QUALIFIER_AFTER.pattern.match(text, 1, 13)
+    m = _QUALIFIER_AFTER.match(text, lowered(text), 1, 13)
     assert (m and m.span()) == (expected and expected.span())
 
 
