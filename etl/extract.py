@@ -125,13 +125,7 @@ def stable_id(*parts) -> str:
 
 
 def _sentence_key(sentence: str) -> tuple[str, ...]:
-    """A sentence's words, lower-cased: the same sentence however punctuated or spaced.
-
-    A tuple, not the words joined: joining costs more than the split.
-    """
-    source = _key_source(sentence)
-    if source is not None:
-        return tuple(source.split())
+    """A sentence's words, lower-cased: the same sentence however punctuated or spaced."""
     return tuple(_NON_WORD.sub(" ", sentence).lower().split())
 
 
@@ -143,6 +137,39 @@ def _key_source(text: str) -> str | None:
     slice's translation: an article is translated once, not sentence by sentence.
     """
     return text.encode("ascii").translate(_ASCII_KEY).decode("ascii") if text.isascii() else None
+
+
+class _RepeatedSentences:
+    """Which sentences of a text repeat an earlier one: the same `_sentence_key`.
+
+    Press releases repeat a sentence now and then, so nearly every sentence is
+    new. A sentence's letters and digits run together (its key without the
+    spaces) tell a new one at a third of the cost of splitting it into words;
+    words are compared only between sentences whose letters are the same.
+    """
+
+    def __init__(self, text: str):
+        self._text, self._key_source = text, _key_source(text)
+        self._spans_by_letters: dict[str, list[tuple[int, int]]] = {}
+        self._keys: set[tuple[str, ...]] = set()   # for text `_key_source` cannot read
+
+    def repeats_earlier(self, start: int, end: int) -> bool:
+        """Whether text[start:end] repeats a sentence asked about before; it is remembered."""
+        source = self._key_source
+        if source is None:
+            key = _sentence_key(self._text[start:end])
+            if key in self._keys:
+                return True
+            self._keys.add(key)
+            return False
+        sentence = source[start:end]
+        spans = self._spans_by_letters.setdefault(sentence.replace(" ", ""), [])
+        if spans:
+            words = sentence.split()
+            if any(source[s:e].split() == words for s, e in spans):
+                return True
+        spans.append((start, end))
+        return False
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -306,7 +333,6 @@ def extract(article: Article) -> Extraction:
     # and list-item breaks are read from the folded text, which keeps them.
     text = folded.replace("\n", " ").replace("\r", " ")
     source = article.text
-    key_source = _key_source(text)
     # Lower-casing that changes only ASCII letters is character by character, so a
     # sentence's `numbers.lowered` is then a slice of the text's.
     lower_text = numbers.lowered(text)
@@ -320,7 +346,7 @@ def extract(article: Article) -> Extraction:
 
     facts: list[Fact] = []
     unclassified: list[UnclassifiedFigure] = []
-    seen_sentences: set[tuple[str, ...]] = set()
+    repeated = _RepeatedSentences(text)
     seen_facts: dict[tuple, int] = {}  # dedupe key -> index in facts
     figure_index = 0
 
@@ -333,11 +359,8 @@ def extract(article: Article) -> Extraction:
             while figure_index < len(all_figures) and all_figures[figure_index].end <= s_end:
                 in_sentence.append(all_figures[figure_index])
                 figure_index += 1
-            key = (tuple(key_source[s_start:s_end].split()) if key_source is not None
-                   else _sentence_key(text[s_start:s_end]))
-            if key in seen_sentences:
+            if repeated.repeats_earlier(s_start, s_end):
                 continue
-            seen_sentences.add(key)
 
             sentence_number = len(timeline.spans)
             timeline.spans.append((s_start, s_end))

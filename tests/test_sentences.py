@@ -35,3 +35,33 @@ def test_the_district_is_found_in_lower_cased_text_as_in_the_text(text, says):
     assert _THE_DISTRICT.lower_case is not None
     assert bool(_THE_DISTRICT.search(text, lowered(text), 0, len(text))) is says
     assert bool(_THE_DISTRICT.search(text, None, 0, len(text))) is says
+
+
+_SENTENCE_PIECES = ["Pudong", "pudong", "grew", "gr", "ew", "5", "12", "1 2", "U.S.", "US", " ", "  ", ", ", ".",
+                    "-", "caf\u00e9", "\u0130", "FIEs", "fi es"]
+
+
+def _sentence_lists():
+    from hypothesis import strategies as st
+    sentence = st.lists(st.sampled_from(_SENTENCE_PIECES), min_size=1, max_size=6).map("".join)
+    return st.lists(sentence, min_size=1, max_size=8)
+
+
+def test_a_sentence_repeats_an_earlier_one_when_their_words_are_the_same():
+    from hypothesis import given, settings
+
+    from etl.extract import _RepeatedSentences, _sentence_key
+
+    @settings(max_examples=400, deadline=None)
+    @given(_sentence_lists())
+    def check(sentences):
+        # "gr ew" and "grew" have the same letters, not the same words: only words make a repeat.
+        text = "|".join(sentences)
+        repeated, keys, start = _RepeatedSentences(text), set(), 0
+        for sentence in sentences:
+            key = _sentence_key(sentence)
+            assert repeated.repeats_earlier(start, start + len(sentence)) is (key in keys), sentence
+            keys.add(key)
+            start += len(sentence) + 1
+
+    check()
