@@ -119,9 +119,9 @@ class Extraction:
     unclassified: list[UnclassifiedFigure]
 
 
-def stable_id(*parts) -> str:
+def stable_id(article: str, rule: str, start: int, end: int) -> str:
     """An id that stays the same across rebuilds for the same article, rule and offsets."""
-    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(f"{article}|{rule}|{start}|{end}".encode(), digest_size=8).hexdigest()
 
 
 def _sentence_key(sentence: str) -> tuple[str, ...]:
