@@ -20,15 +20,36 @@ EXTRACTOR_VERSION = "2"
 """Bump when extraction rules change in code, so cached facts are recomputed."""
 
 COUNTERPART_INDICATORS = {"fdi_cumulative_usd", "investor_enterprises_cumulative_count"}
-_ABBREVIATIONS = re.compile(
-    r"(?:\b(?:U\.S|U\.K|Co|Ltd|Inc|Corp|No|Mr|Mrs|Ms|Dr|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|vs|etc|e\.g|i\.e|approx|Gov|Dept)|\b[A-Z])\.$")
+# A stop after one of these (and a capital letter alone: "X. Y. Zhang") ends no sentence.
+_ABBREVIATIONS = ("U.S", "U.K", "Co", "Ltd", "Inc", "Corp", "No", "Mr", "Mrs", "Ms", "Dr", "St", "Jan", "Feb", "Mar",
+                  "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "vs", "etc", "e.g", "i.e", "approx",
+                  "Gov", "Dept")
+
+
+def _abbreviation_then(tail: str, longest: int) -> list[str]:
+    """Regexes, one per width (as a look-behind has one), for a whole abbreviation then `tail`,
+    up to `longest` characters in all."""
+    by_width: dict[int, list[str]] = {}
+    for abbreviation in _ABBREVIATIONS:
+        if len(abbreviation) + len(tail) <= longest:
+            by_width.setdefault(len(abbreviation), []).append(re.escape(abbreviation))
+    return [rf"\b(?:{'|'.join(words)}){re.escape(tail)}" for _, words in sorted(by_width.items())] + [
+        rf"\b[A-Z]{re.escape(tail)}"]
+
+
 # A sentence ends at [.!?] before a capital or digit, or at a line break before a list
-# item, and before the spacing matched, if any. The pattern opens with one character set
+# item, and before the spacing matched, if any. An abbreviation's stop is matched too, as
+# group "abbreviation", and read past with the spacing after it. Abbreviations are seen in
+# the seven characters before a stop or a line break, so "approx." before a line break
+# (eight with it) ends a sentence. The pattern opens with one character set
 # so the regex engine can skip ahead to it; where the only stops are full stops, a pattern
 # opening with "." finds the same ends faster (it skips ahead as `str.find` does).
+_ABBREVIATION_STOP = "(?P<abbreviation>" + "|".join(f"(?<={a})" for a in _abbreviation_then(".", 7)) + ")?"
+_NO_ABBREVIATION_BEFORE_BREAK = "".join(f"(?<!{a})" for a in _abbreviation_then(".\n", 7))
 _SENTENCE_END = re.compile(
-    r"[.!?\n](?:(?<=[.!?])[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])|(?<=\n)(?=[ \t]*(?:[-*\u2022\u00b7]|\d{1,2}[.)])\s))")
-_FULL_STOP_END = re.compile(r"\.[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])")
+    rf"[.!?\n](?:(?<=[.!?]){_ABBREVIATION_STOP}[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])"
+    rf"|(?<=\n)(?=[ \t]*(?:[-*\u2022\u00b7]|\d{{1,2}}[.)])\s){_NO_ABBREVIATION_BEFORE_BREAK})")
+_FULL_STOP_END = re.compile(rf"\.{_ABBREVIATION_STOP}[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])")
 # "- New FIEs: 512 (up 7.1%)": in a list item the label before the colon names the figure.
 _LABEL_VALUE = re.compile(r"^\s*(?:[-*\u2022\u00b7]\s*|\d{1,2}[.)]\s*)?(?P<label>[^:#§\n]{3,90}):\s*#(?P<rest>[^#§]*)$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
@@ -188,15 +209,10 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     only_full_stops = text.find("!", start, end) < 0 and text.find("?", start, end) < 0 and text.find(
         "\n", start, end) < 0
     for m in (_FULL_STOP_END if only_full_stops else _SENTENCE_END).finditer(text, start, end):
-        stop = m.start()
-        # An abbreviation's "." is the end's, or the one before its line break ("$" matches
-        # before a final newline); it is at most six characters after a word boundary, so
-        # behind seven letters or digits there is none.
-        if (text[stop] in ".\n" and not (stop - 7 >= start and text[stop - 7:stop].isalnum())
-                and _ABBREVIATIONS.search(text, max(start, stop - 6), stop + 1)):
-            continue
-        spans.append((cursor, m.start("spacing") if m.lastindex else m.start()))
-        cursor = m.end()
+        if m.start("abbreviation") < 0:
+            stop, resume = m.span("spacing") if m.lastindex else m.span()
+            spans.append((cursor, stop))
+            cursor = resume
     if text[cursor:end].strip():
         spans.append((cursor, end))
     return spans

@@ -15,6 +15,12 @@ SENTENCE_SPLITS = [
      ["Regional headquarters rose.", "\"More came,\" he said.", "Figures (e.g. 12) were up."]),
     ("The Shanghai Co. Ltd. opened. Acme Corp. grew 5%. Abcdefg. Next.",
      ["The Shanghai Co. Ltd. opened.", "Acme Corp. grew 5%.", "Abcdefg.", "Next."]),
+    # An abbreviation's stop is read past with the spacing after it, line break and all.
+    ("It rose at Acme Ltd. \n2. Sales grew.", ["It rose at Acme Ltd. \n2.", "Sales grew."]),
+    ("It came from Mr. \nX. Then it rose.", ["It came from Mr. \nX. Then it rose."]),
+    # Before a line break, abbreviations of up to five letters are seen.
+    ("Sales grew approx.\n- 12 firms opened.", ["Sales grew approx.", "- 12 firms opened."]),
+    ("Sales grew Sept.\n- 12 firms opened.", ["Sales grew Sept.\n- 12 firms opened."]),
 ]
 
 
