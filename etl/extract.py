@@ -472,8 +472,9 @@ def _geo_for(kind, text, lower, named, s_start, s_end, fig, p_start, p_end, arti
     clause_start = text.rfind(";", s_start, fig.start) + 1 or s_start
     clause_end = text.find(";", fig.end, s_end)
     clause_end = s_end if clause_end == -1 else clause_end
-    sentence_place = (_place_near(text, lower, named, max(clause_start, s_start), clause_end, article_place)
-                      or _place_near(text, lower, named, s_start, s_end, article_place))
+    sentence_place = _place_near(text, lower, named, clause_start, clause_end, article_place)
+    if sentence_place is None and (clause_start, clause_end) != (s_start, s_end):
+        sentence_place = _place_near(text, lower, named, s_start, s_end, article_place)
     if kind == "event":
         if sentence_place is not None and sentence_place.level in ("district", "area"):
             return sentence_place
