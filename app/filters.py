@@ -14,6 +14,9 @@ from app.queries import ViewFilter, Warehouse
 
 DEFAULT_INDICATOR = "fdi_actual_usd"
 ALL_SOURCES = ""
+ARTICLE_TO_OPEN = "article_to_open"
+"""Where a page puts an article id to show it on By source. The source filter is a widget
+bound to the URL, so its value can be set only before it is drawn: in the next run."""
 ARTICLE_CHOICES_MAX = 2_000
 """Up to this many articles the source filter is a list to choose from; above it, a box
 for the article id (a list of a million articles would be sent to the browser on every
@@ -71,6 +74,8 @@ def sidebar(wh: Warehouse) -> ViewFilter:
         st.session_state["ignored_url_values"] = notes
     if "indicator" not in st.session_state and url["indicator"] and url["indicator"][0] in labels:
         st.session_state["indicator"] = labels[url["indicator"][0]]
+    if ARTICLE_TO_OPEN in st.session_state:
+        st.session_state["article"] = st.session_state.pop(ARTICLE_TO_OPEN)
 
     with st.sidebar:
         st.header("Filters")

@@ -32,8 +32,11 @@ def warehouse() -> Warehouse:
 
 
 def open_article(article_id: str) -> None:
-    """Go to the By source page showing this article."""
-    st.switch_page(SOURCE_PAGE, query_params={"article": article_id})
+    """Go to the By source page showing this article: the sidebar's source filter set to it."""
+    st.session_state[filters.ARTICLE_TO_OPEN] = article_id
+    # The sidebar's widgets write their values back to the new page's URL. Given no
+    # query_params, switch_page instead refuses to clear parameters bound to widgets.
+    st.switch_page(SOURCE_PAGE, query_params={})
 
 
 def provenance(row) -> None:
@@ -94,9 +97,9 @@ def selected_point(event) -> str | None:
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
         getattr(getattr(event, "selection", None), "points", [])
     for point in points:
-        custom = point.get("customdata")
-        if custom:
-            return custom[0]
+        article = point.get("customdata")   # the charts give each point its article's id
+        if article:
+            return article
     return None
 
 

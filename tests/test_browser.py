@@ -1,8 +1,8 @@
 """The dashboard in a real browser: `streamlit run` on a free localhost port, driven by headless Chromium.
 
 What only a browser shows: a shared link restores the sidebar widgets, Plotly
-draws the charts and the district map, "Download CSV" hands over a file with
-the rows of the view, an uploaded article appears on the other pages without
+draws the charts and the district map, clicking a point opens its article,
+"Download CSV" hands over a file with the rows of the view, an uploaded article appears on the other pages without
 a restart, and a bad link value is named in a warning. A full-page screenshot
 of every page is saved on the way (to docs/screenshots/ with
 SAVE_SCREENSHOTS=1, otherwise to the test's temp directory).
@@ -225,6 +225,20 @@ def test_by_year_chart_and_csv_download_hold_the_rows_of_the_view(page, server):
     assert by_year["2019"] == pytest.approx(19.048e9) and by_year["2023"] == pytest.approx(24.087e9)
     assert {r["article_id"] for r in rows if r["year"] == "2023"} == {
         "2024-01-29_shanghai-foreign-investment-2023", "2024-03-27_global-investment-promotion-conference"}
+
+
+def test_clicking_a_chart_point_opens_its_article(page, server):
+    open_page(page, server, "/by-year?indicator=Foreign+capital+actually+used&places=Shanghai", "By year")
+    [article_2019] = {r["article_id"] for r in download_csv(page) if r["year"] == "2019"}
+    # Plotly takes clicks on a layer above the markers and picks the nearest point.
+    box = page.locator(".js-plotly-plot").first.locator("svg .scatterlayer path.point").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_role("heading", name="By source", level=1).wait_for()
+    settle(page)
+    expect(page).to_have_url(re.compile(rf"[?&]article={re.escape(article_2019)}(&|$)"))
+    page.get_by_test_id("stMain").locator("code", has_text=article_2019).wait_for()
+    # The article is now the sidebar's source filter; the other filters are kept.
+    expect_sidebar(page, "Foreign capital actually used", places=["Shanghai"])
 
 
 def test_by_district_draws_the_map_and_the_bars(page, server):
