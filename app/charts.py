@@ -142,7 +142,7 @@ def by_year(observations: pd.DataFrame, unit: str) -> go.Figure:
     """
     years, values, geos = _column(observations, "year"), _column(observations, "value"), _column(observations, "geo")
     periods, qualifiers = _column(observations, "period_label"), _column(observations, "qualifier")
-    articles, fact_ids = _column(observations, "article"), _column(observations, "fact_id")
+    articles = _column(observations, "article")
     hover = _hover(observations)
     rows: dict[tuple[str, bool], list[int]] = {}
     for i, is_series in enumerate(is_series_point(observations).tolist()):
@@ -164,7 +164,7 @@ def by_year(observations: pd.DataFrame, unit: str) -> go.Figure:
                                symbol=[QUALIFIER_SYMBOLS.get(qualifiers[i], "circle") for i in part],
                                line=dict(width=2, color="white" if is_series else color)),
                 "opacity": 1 if is_series else 0.8,
-                "customdata": [[articles[i], fact_ids[i]] for i in part],
+                "customdata": [articles[i] for i in part],
                 "hovertext": [hover[i] for i in part], "hoverinfo": "text"})
     return _figure(traces, _layout(fmt.UNIT_WORDS.get(unit, unit),
                                    xaxis={"dtick": 1, "tickformat": "d", "title": {"text": "year"}}))
@@ -179,7 +179,7 @@ def by_district(latest: pd.DataFrame, unit: str) -> go.Figure:
              "marker": {"color": [PLACE_COLORS.get(g, "#888") for g in geos]},
              "text": [f"{fmt.figure(v, unit, q)} · {p}" for v, q, p in zip(values, qualifiers, periods)],
              "textposition": "auto",
-             "customdata": [list(pair) for pair in zip(_column(frame, "article"), _column(frame, "fact_id"))],
+             "customdata": _column(frame, "article"),
              "hovertext": _hover(frame), "hoverinfo": "text"}
     return _figure([trace], _layout("", height=max(320, 48 * len(frame) + 80),
                                     xaxis={"title": {"text": fmt.UNIT_WORDS.get(unit, unit)}}))
@@ -216,7 +216,7 @@ def district_map(latest: pd.DataFrame, unit: str) -> go.Figure:
             "hovertext": [f"{d}: {fmt.figure(v, unit, q)} ({p})" if with_figure else f"{d}: no figure in view"
                           for d, v, q, p in zip(districts, values, qualifiers, periods)]}
         if with_figure:
-            trace["customdata"] = [list(pair) for pair in zip(_column(part, "article"), _column(part, "fact_id"))]
+            trace["customdata"] = _column(part, "article")
         traces.append(trace)
     return _figure(traces, _layout("", height=640, showlegend=False, plot_bgcolor="rgba(0,0,0,0)",
                                    xaxis={"visible": False, "range": [-0.6, 4.6]},

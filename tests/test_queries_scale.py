@@ -169,6 +169,19 @@ def test_charts_are_figures_plotly_accepts(sample_warehouse):
     assert points == len(obs), "one point per observation"
 
 
+def test_each_chart_point_carries_its_article_which_a_click_opens(sample_warehouse):
+    from app import ui
+
+    wh = queries.open_warehouse(sample_warehouse)
+    lo, hi = queries.year_bounds(wh)
+    obs = queries.observations(wh, ViewFilter("fdi_actual_usd", lo, hi, ("Shanghai",)))
+    [trace] = charts.by_year(obs, "USD").data
+    assert list(zip(trace.x, trace.customdata)) == list(zip(obs["year"], obs["article"]))
+    clicked = {"selection": {"points": [{"x": 2019, "customdata": trace.customdata[0]}]}}
+    assert ui.selected_point(clicked) == obs["article"].iloc[0]
+    assert ui.selected_point({"selection": {"points": []}}) is None
+
+
 def test_tooltip_wraps_long_sentences_to_four_lines():
     long = " ".join(["word"] * 200)
     wrapped = charts._wrapped(long, 70)
