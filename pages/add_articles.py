@@ -14,13 +14,23 @@ st.title("Add articles")
 ui.intro("Upload an article (.txt, .md or .html) or paste its text, check the figures it would add, then "
          "save it: it is stored in data/articles and the warehouse is rebuilt.")
 
+# After a save the form starts afresh (its widgets get new keys), under a note of what was saved.
+saved = st.session_state.get("saved_article")
+if saved:
+    st.success(f"Saved as {saved['path']}; its facts now appear on every page.")
+    if st.button("Open it on By source"):
+        ui.open_article(saved["id"])
+form = st.session_state.get("add_article_form", 0)
+
 MAX_MB = MAX_ARTICLE_BYTES / 1_000_000
 uploaded = st.file_uploader("Article file", type=[s.lstrip(".") for s in sorted(ARTICLE_SUFFIXES)],
-                            max_upload_size=max(1, int(MAX_MB)), help=f"At most {MAX_MB:.0f} MB.")
+                            max_upload_size=max(1, int(MAX_MB)), help=f"At most {MAX_MB:.0f} MB.",
+                            key=f"file-{form}")
 st.markdown("… or paste the text")
-pasted = st.text_area("Article text", height=200, max_chars=200_000)
-published = st.date_input("Publication date (for pasted text)", value=None, max_value=date.today())
-name = st.text_input("Article id (file name without extension)", max_chars=80,
+pasted = st.text_area("Article text", height=200, max_chars=200_000, key=f"text-{form}")
+published = st.date_input("Publication date (for pasted text)", value=None, max_value=date.today(),
+                          key=f"date-{form}")
+name = st.text_input("Article id (file name without extension)", max_chars=80, key=f"id-{form}",
                      help="Letters, digits, '-' and '_' only. Defaults to the uploaded file's name.")
 
 if uploaded is not None:
@@ -67,5 +77,6 @@ if st.button("Save article and rebuild", type="primary"):
     except (OSError, BuildError) as error:
         st.error(f"Could not save or rebuild: {error}. The dashboard still shows the previous data.")
     else:
-        st.success(f"Saved as {target}; its facts now appear on every page.")
-        st.page_link("pages/by_source.py", label="Open it on By source", query_params={"article": article_id})
+        st.session_state["saved_article"] = {"id": article_id, "path": str(target)}
+        st.session_state["add_article_form"] = form + 1
+        st.rerun()

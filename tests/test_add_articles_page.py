@@ -29,8 +29,23 @@ def test_upload_previews_facts_then_saves_and_rebuilds(fresh_warehouse, app_on):
     at.button[0].click().run()
     assert stored.read_bytes() == NEW_ARTICLE
     assert any("Saved as" in s.value for s in at.success)
+    assert not at.error, "the saved file is not offered again (as an id that already exists)"
+    assert not at.subheader, "the form starts afresh"
     rows = queries.facts(queries.open_warehouse(fresh_warehouse), ViewFilter("fie_new_count", places=("Jiading",)))
     assert list(rows["value"]) == [321] and list(rows["period_label"]) == ["2024 Jan–Jun"]
+
+
+def test_a_saved_article_opens_on_by_source(fresh_warehouse, app_on):
+    app_on(fresh_warehouse)
+    at = add_page()
+    at.file_uploader[0].upload("jiading-h1.txt", NEW_ARTICLE, "text/plain").run()
+    at.button[0].click().run()
+    [open_button] = [b for b in at.button if b.label == "Open it on By source"]
+    open_button.click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["By source"]
+    assert at.session_state["article"] == "jiading-h1"
+    assert any("Facts (1)" in h.value for h in at.subheader)
 
 
 def test_binary_upload_is_refused_with_a_clear_message_and_nothing_changes(fresh_warehouse, app_on):

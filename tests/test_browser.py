@@ -287,6 +287,10 @@ def test_uploaded_article_appears_on_other_pages_without_restart(page, server, t
     page.get_by_text("its facts now appear on every page").wait_for(timeout=60_000)
     settle(page)
     assert (server.articles / f"{NEW_ARTICLE_ID}.txt").read_text(encoding="utf-8") == NEW_ARTICLE
+    page.get_by_role("button", name="Open it on By source").click()
+    page.get_by_role("heading", name="By source", level=1).wait_for()
+    settle(page)
+    page.get_by_test_id("stMain").get_by_role("heading", name="Facts (1)").wait_for()
 
     # The same server process, a new visit: By year has the new point...
     open_page(page, server, "/by-year?indicator=fie_new_count&places=Jiading", "By year")
