@@ -456,24 +456,6 @@ def _is_equivalent(text: str, previous: Figure | None, start: int) -> bool:
     return bool(_OPEN_BRACKET.fullmatch(text[previous.end:start]))
 
 
-def matches_at_found_starts(finder: re.Pattern, lower: str, match_at):
-    """(finder hit, match) wherever `finder`, scanning " " + `lower`, picks a start at
-    which `match_at(hit)` matches; starts inside the previous match are skipped.
-
-    How a scan of a whole text is narrowed to the few places worth trying: `finder`
-    is a quick case-sensitive pattern over the lower-cased text that begins with the
-    character before a word, so the leading space makes the first word start like
-    any other and a hit starts at its word's own offset in the original text.
-    """
-    resume = 0
-    for hit in finder.finditer(" " + lower):
-        if hit.start() >= resume:
-            found = match_at(hit)
-            if found is not None:
-                resume = found.end()
-                yield hit, found
-
-
 def _figure_matches(text: str, lower: str | None):
     """(start, end, groups) of each match of `_FIGURE.finditer(text)`, found faster;
     `lower` is `lowered(text)`, and groups read from it are lower-cased."""

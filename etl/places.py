@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from etl.numbers import lowered, matches_at_found_starts, trie_alternation
+from etl.numbers import lowered, trie_alternation
 
 CATALOG = Path(__file__).parent / "catalog" / "places.toml"
 LEVEL_RANK = {"area": 0, "district": 1, "city": 2, "country": 3}
@@ -66,32 +66,33 @@ def _patterns_of(entries: list[dict]) -> dict[int, list[str]]:
 
 # Scanning a whole article with the ~100-name alternation tries every name at
 # every word start (case-insensitive alternatives cannot be rejected on their
-# first letter). A HeadIndex finds the few word starts worth trying instead:
-# every spelling of a name begins with a "head", its leading run of letters and
-# digits ("the" of "the city's", "jing" of "Jing'an"), so only a word whose own
-# head is one of those can start a match. Those words are found by one
-# case-sensitive scan of the lower-cased text (`numbers.lowered`) in which every
-# character that cannot be part of a word is a space: a scan that starts at a
-# space costs a third of one that starts at any of a class of characters, as
-# the regex engine skips ahead to a literal but tests each character against a
-# class. At each word found, the alternatives with that head are tried, in
-# gazetteer order, by a regex of the same form as the full one. The matches are
-# those of the full regex.
+# first letter). A HeadIndex finds the names by one case-sensitive scan instead,
+# of the text as lower-cased bytes in which every character that cannot be part
+# of a word is a space (`_words_between_spaces`): a scan that starts at a space
+# costs a third of one that starts at any of a class of characters, as the regex
+# engine skips ahead to a literal but tests each character against a class. The
+# finder matches a name's whole spelling as that text writes it, so which name
+# the full regex matches where it finds one is known from what it found, but for
+# the word breaks ("the city's" and "the city,s" both read "the city s"), which a
+# string comparison settles. In text with non-ASCII characters, which the
+# case-insensitive regex may read as ASCII letters and its look-arounds as word
+# characters, the finder only picks the starts at which the full regex's
+# alternatives with the name's head, its leading run of letters and digits, are
+# tried. The matches are those of the full regex.
 _HEAD = re.compile(r"[a-z0-9]*")
-# Every ASCII character a name can come right after (all but lower-case letters,
-# digits, "_" and "-") to a space.
-_WORD_BREAKS_TO_SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not re.match(r"[a-z0-9_-]", c)})
+_WORD = re.compile(r"[a-z0-9_-]+")
+# Lower-cases ASCII letters and turns every other byte a name can come right after
+# (all but digits, "_" and "-") into a space.
+_WORD_BYTES = bytes(ord(c.lower()) if re.match(r"[A-Za-z0-9_-]", c) else ord(" ") for c in map(chr, range(256)))
 
 
-def _words_between_spaces(lower: str) -> str:
-    """`lower` (lower-cased text) with every character that may come before a word as a space.
+def _words_between_spaces(text: str) -> bytes:
+    """`text` as bytes, its ASCII letters lower-cased, every character that may come before a word a space.
 
     Non-ASCII characters become spaces too: a few extra word starts to try, where
     the name's own regex, which reads the text itself, rejects any that are not.
     """
-    if not lower.isascii():
-        lower = lower.encode("ascii", "replace").decode("ascii")
-    return lower.translate(_WORD_BREAKS_TO_SPACES)
+    return text.encode("ascii", "replace").translate(_WORD_BYTES)
 
 
 class _Unlistable(Exception):
@@ -99,7 +100,8 @@ class _Unlistable(Exception):
 
 
 def _spellings(items) -> list[str]:
-    """Every string a parsed regex matches, when it is a finite list of literals."""
+    """Every string a parsed regex matches, when it is a finite list of literals, in the
+    order the regex engine tries them."""
     out = [""]
     for op, av in items:
         if op is _parser.LITERAL:
@@ -111,12 +113,7 @@ def _spellings(items) -> list[str]:
         elif op is _parser.BRANCH:
             options = [s for branch in av[1] for s in _spellings(branch)]
         elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT) and av[1] <= 3:
-            inner = _spellings(av[2])
-            options, level = [], [""]
-            for count in range(av[1] + 1):
-                if count >= av[0]:
-                    options += level
-                level = [a + b for a in level for b in inner]
+            options = _repeated(_spellings(av[2]), av[0], av[1], greedy=op is _parser.MAX_REPEAT)
         else:
             raise _Unlistable(op)
         out = [a + b for a in out for b in options]
@@ -125,54 +122,102 @@ def _spellings(items) -> list[str]:
     return out
 
 
+def _repeated(options: list[str], least: int, most: int, greedy: bool) -> list[str]:
+    """`options` repeated `least` to `most` times, in the order the regex engine tries them:
+    a greedy repeat tries one more before it stops, a lazy one stops first."""
+    if most == 0:
+        return [""]
+    more = [a + b for a in options for b in _repeated(options, max(least - 1, 0), most - 1, greedy)]
+    if least > 0:
+        return more
+    return more + [""] if greedy else [""] + more
+
+
 @dataclass(frozen=True)
 class HeadIndex:
-    finder: re.Pattern   # a space, then what a name can start with (in `_words_between_spaces` text)
-    # what the finder finds -> the regex of the alternatives with its head. It finds a head
-    # itself, or, for a head no name is just (such as "the"), each whole spelling, so that
-    # "the" alone is no word start worth trying.
-    regex_at: dict[str, re.Pattern]
+    finder: re.Pattern   # a space, then a spelling as `_words_between_spaces` writes it, ending a word
+    # what the finder finds -> the names the full regex may match there, in the order it tries
+    # them: (entry index, length, the spelling when the text must be compared with it, else None)
+    names_at: dict[bytes, tuple[tuple[int, int, str | None], ...]]
+    # what the finder finds -> the regex of the alternatives with its head, for non-ASCII text
+    regex_at: dict[bytes, re.Pattern]
 
     @classmethod
     def build(cls, entries: list[dict], end: str) -> "HeadIndex | None":
-        """The index of names `_alternation(_patterns_of(entries), end)` finds."""
+        """The index of names `_alternation(_patterns_of(entries), end)` finds, where `end` is
+        decided by the next character alone and every ASCII one but a letter, digit, "_" or "-" passes it."""
+        continuing = "".join(c for c in map(chr, range(128)) if not re.match(end, c))
+        if not re.match(end, "") or re.search(r"[^A-Za-z0-9_-]", continuing):
+            return None
+        spellings: list[tuple[int, str]] = []   # (entry index, spelling, lower-cased), in the order the full regex tries them
         alternatives: dict[str, list[tuple[int, str]]] = {}
-        spellings_of: dict[str, set[str]] = {}   # head -> the spellings, lower-cased, that start with it
         for i, entry in enumerate(entries):
             for pattern in entry["patterns"]:
                 if not pattern.isascii():
                     return None
                 try:
-                    spellings = _spellings(_parser.parse(pattern, re.IGNORECASE))
+                    spelled = [s.lower() for s in _spellings(_parser.parse(pattern, re.IGNORECASE))]
                 except (_Unlistable, re.error):
                     return None
-                heads = {_HEAD.match(s.lower()).group() for s in spellings}
+                heads = {_HEAD.match(s).group() for s in spelled}
                 if "" in heads:
                     return None
                 for head in heads:
                     alternatives.setdefault(head, []).append((i, pattern))
-                for spelling in spellings:
-                    spellings_of.setdefault(_HEAD.match(spelling.lower()).group(), set()).add(spelling.lower())
+                spellings += [(i, s) for s in spelled]
         regex_of_head = {}
         for head, alts in alternatives.items():
             patterns_of: dict[int, list[str]] = {}   # entry index -> its spellings with this head, in order
             for i, pattern in alts:
                 patterns_of.setdefault(i, []).append(pattern)
             regex_of_head[head] = _alternation(patterns_of, end)
-        regex_at = {found.translate(_WORD_BREAKS_TO_SPACES): regex_of_head[head]
-                    for head, spellings in spellings_of.items()
-                    for found in ([head] if head in spellings else spellings)}
-        finder = re.compile(r" (?=(" + trie_alternation(sorted(regex_at)) + r")(?![a-z0-9]))")
-        return cls(finder, regex_at)
+        names_at = {written: cls._names_at(written, spellings, continuing)
+                    for written in {_words_between_spaces(s) for _, s in spellings}}
+        regex_at = {written: regex_of_head[_HEAD.match(written.decode()).group()] for written in names_at}
+        finder = r" (" + trie_alternation(sorted(w.decode() for w in names_at)) + r")(?![" + re.escape(continuing) + "])"
+        return cls(re.compile(finder.encode()), names_at, regex_at)
+
+    @staticmethod
+    def _names_at(written: bytes, spellings: list[tuple[int, str]], continuing: str) -> tuple[tuple[int, int, str | None], ...]:
+        """The names the full regex may match where the finder finds `written` (the longest
+        spelling it can), in the order it tries them."""
+        names, tried = [], set()
+        for i, spelling in spellings:
+            own = _words_between_spaces(spelling)
+            if (spelling in tried or not written.startswith(own)
+                    or (len(own) < len(written) and chr(written[len(own)]) in continuing)):
+                continue
+            tried.add(spelling)
+            if _WORD.fullmatch(spelling):
+                # nothing to compare, as a word has no breaks: it matches wherever the finder
+                # finds `written`, and the names after it never do
+                names.append((i, len(spelling), None))
+                break
+            names.append((i, len(spelling), spelling))
+        return tuple(names)
 
     def matches(self, text: str) -> list[tuple[int, int, int]] | None:
         """(entry index, start, end) of every name in `text`, or None when the text needs the full regex."""
-        lower = lowered(text)
-        if lower is None:
+        ascii_text = text.isascii()
+        if not ascii_text and lowered(text) is None:
             return None
-        regex_at = self.regex_at
-        return [(int(name.lastgroup[1:]), hit.start(), name.end()) for hit, name in matches_at_found_starts(
-            self.finder, _words_between_spaces(lower), lambda hit: regex_at[hit.group(1)].match(text, hit.start()))]
+        # The leading space makes the first word start like any other, and a hit then
+        # starts at its word's own offset in the text.
+        padded, resume, named = b" " + _words_between_spaces(text), 0, []
+        finder, names_at, regex_at = self.finder, self.names_at, self.regex_at
+        while (hit := finder.search(padded, resume)) is not None:
+            start = hit.start()
+            resume = start + 1
+            if ascii_text:
+                for index, length, spelling in names_at[hit.group(1)]:
+                    if spelling is None or text[start:start + length].lower() == spelling:
+                        resume = start + length
+                        named.append((index, start, resume))
+                        break
+            elif (name := regex_at[hit.group(1)].match(text, start)) is not None:
+                resume = name.end()
+                named.append((int(name.lastgroup[1:]), start, resume))
+        return named
 
 
 @cache

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.places import _NOT_A_PLACE, article_place, counterparts, gazetteer, mentions, most_specific
+from etl.places import _NOT_A_PLACE, HeadIndex, _alternation, _patterns_of, article_place, counterparts, gazetteer, mentions, most_specific
 
 
 def rows(table):
@@ -176,6 +176,9 @@ def test_every_shipped_name_is_found_through_its_head():
     "National Exhibition and Convention Center (Shanghai)Pudong, Shanghai Daily, Bank of China,China",
     "mainland China Daily and the mainland China International Import Expo",
     "\U0001f600Pudong and \U0001f600 Shanghai",
+    # spellings whose word breaks the finder reads as spaces: the text itself decides
+    "the city,s districts, the city's districts, the.city, THE CITY'S, the  city's; Jing.an, jing an, JING'AN",
+    "Shanghai,s and Shanghai.s, the country-s, the country.s, Pudong New.Area, Pudong New Area's, Lin gang",
 ])
 def test_mentions_are_those_of_the_full_gazetteer_regex(text):
     g = gazetteer()
@@ -189,6 +192,7 @@ def test_mentions_are_those_of_the_full_gazetteer_regex(text):
     "South Korea's, South Korean, Korean, the Republic of Korea (ROK)", "the Netherlands, Netherlands, the EU, EU-China",
     "Hong Kong's HKSAR; HK-listed; (Macau) \"Taiwanese\" /Thai", "\u00abSwiss\u00bb, \u00e9French, caf\u00e9 Italian",
     "\u212aorean and \u017fwedish", "Frenchman, Americans, the usual, eu_",
+    "the U.S.-based, the U,S, the U.S, U.S.-Based, u s -based, the US's, the U.S.A., Hong.Kong, South Korea,s",
 ])
 def test_counterparts_are_those_of_the_full_economy_regex(text):
     g = gazetteer()
@@ -199,7 +203,7 @@ def test_counterparts_are_those_of_the_full_economy_regex(text):
 # Text put together from names, their parts, the names that mask them, and what may
 # surround a name, in any letter case: found names are those of the full regexes.
 _PIECES = [
-    "Shanghai", "Shanghai's", "China", "the city", "the city's districts", "the country", "Jing'an", "Jing An",
+    "Shanghai", "Shanghai's", "the city,s", "Jing.an", "the U.S.", "U.S.-based", "China", "the city", "the city's districts", "the country", "Jing'an", "Jing An",
     "Lin-gang", "Pudong New Area", "West Hongqiao", "Hongqiao West", "G60", "nationwide", "city-wide", "the mainland",
     "mainland China", "Chinese mainland", "Hong Kong's", "U.S.-based", "the U.S.", "German", "South Korean",
     "the Netherlands", "Made in China", "China Daily", "Shanghai Daily", "Invest in China", "China Telecom Group",
@@ -215,3 +219,19 @@ def test_found_names_are_those_of_the_full_regexes_in_any_text(parts):
     text = "".join(case(piece) + around for piece, case, around in parts)
     test_mentions_are_those_of_the_full_gazetteer_regex(text)
     test_counterparts_are_those_of_the_full_economy_regex(text)
+
+
+@pytest.mark.parametrize("end", [r"(?![\w-])", r"(?!\w)"])
+def test_names_found_through_heads_are_those_the_regex_tries_first(end):
+    # Which of the spellings that fit a text the full regex matches depends on the
+    # order it tries them: greedy and lazy repeats, branches, then entries in order.
+    entries = [{"patterns": ["Foo(?:bar)??", "Foo bar(?:'s)?"]}, {"patterns": ["Foo(?:bar){0,2}", "Qux(?: quux)?"]},
+               {"patterns": ["(?:Big )?Qux quux", "Foo(?:'s)?", "Bar(?:-baz)?"]}]
+    pattern, heads = _alternation(_patterns_of(entries), end), HeadIndex.build(entries, end)
+    assert heads is not None
+    text = ("Foobar, foobarbar, FOO BAR'S, foo bar,s, foo's, Qux quux, big qux quux, qux.quux, Big Qux, "
+            "bar-baz, Bar-bazz, bar-, foo-bar, foo_, x-foo and \u00e9foo; caf\u00e9 Foobar\u00e9 Qux quux")
+    ascii_text = text.encode("ascii", "replace").decode()
+    for piece in (text, ascii_text, ascii_text.upper()):
+        found = [(int(m.lastgroup[1:]), m.start(), m.end()) for m in pattern.finditer(piece)]
+        assert heads.matches(piece) == found
