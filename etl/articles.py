@@ -7,7 +7,6 @@ Every refusal is an `ArticleError` that names the file and the problem.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -46,7 +45,6 @@ class Article:
     title: str
     outlet: str | None = None
     path: str | None = None
-    content_hash: str = ""
     warnings: tuple[str, ...] = field(default=())
 
 
@@ -60,10 +58,6 @@ _OUTLETS = [
     ("Shanghai government portal",
      (re.compile(r"english\.shanghai\.gov\.cn"), re.compile("International Services Shanghai"))),
 ]
-
-
-def content_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 _FIRST_LINE = re.compile(r"\s*([^\n]*)")  # the first line that is not blank, without copying the text
@@ -107,8 +101,7 @@ def parse_article(article_id: str, raw: str, *, path: str | None = None, today: 
         year = infer_year(text)
         status = "inferred" if year else "unknown"
     outlet = next((name for name, patterns in _OUTLETS if any(p.search(text) for p in patterns)), None)
-    return Article(article_id, text, published, year, status, _title(text), outlet, path,
-                   content_hash(text), tuple(warnings))
+    return Article(article_id, text, published, year, status, _title(text), outlet, path, tuple(warnings))
 
 
 # Legacy encodings an article can come in, most likely first: the ETL reads
@@ -150,9 +143,22 @@ def decode(data: bytes, path: str | Path) -> str:
     return _text_or_binary(str(best), path, best.encoding)
 
 
+# For ASCII text, deleting every other byte counts the control characters several times
+# faster than a regex, which tests each character against a class.
+_ASCII_NOT_CONTROL = bytes(c for c in range(128) if not _CONTROL.match(chr(c)))
+
+
+def _controls(text: str) -> int:
+    """How many control characters the first 65,536 characters of `text` hold."""
+    head = text[:65536]
+    if head.isascii():
+        return len(head.encode("ascii").translate(None, _ASCII_NOT_CONTROL))
+    return len(_CONTROL.findall(head))
+
+
 def _text_or_binary(text: str, path: str | Path, encoding: str) -> str:
     """The text, unless it is mostly control characters: binary data that happens to decode."""
-    controls = len(_CONTROL.findall(text, 0, 65536))
+    controls = _controls(text)
     if controls > max(8, min(len(text), 65536) // 100):
         raise ArticleError(path, f"binary file ({controls} control characters in what decodes as "
                                  f"{encoding}), not text")
@@ -187,7 +193,7 @@ def article_from_bytes(article_id: str, data: bytes, path: str | Path, *, suffix
     if suffix.lower() in (".html", ".htm"):
         date_line = _DATE_LINE.match(text)
         text = (date_line.group(0).rstrip() + " " if date_line else "") + html_to_text(text, path)
-    if max((len(line) for line in text.split("\n")), default=0) > MAX_LINE_CHARS:
+    if len(text) > MAX_LINE_CHARS and max(map(len, text.split("\n"))) > MAX_LINE_CHARS:
         raise ArticleError(path, f"a line is over {MAX_LINE_CHARS:,} characters; not prose")
     if not re.search(r"[A-Za-z]{2,}", text):
         raise ArticleError(path, "no English text found")

@@ -40,3 +40,19 @@ def test_a_file_that_grew_after_its_stat_is_read_whole_up_to_the_limit(tmp_path,
     assert stat.st_size == 100 and data == b"x" * 5_000
     data, _ = articles.read_bytes(path, max_bytes=1_000)
     assert data == b"x" * 1_001
+
+
+def test_control_characters_are_counted_the_same_in_ascii_text_as_by_the_regex():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from etl.articles import _CONTROL, _controls
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(st.sampled_from("ab \t\n\r\x00\x01\x08\x0b\x0c\x0e\x1f\x7f\ufffd\u00e9"), max_size=300),
+           st.integers(0, 70_000))
+    def check(text, pad):
+        text = "x" * pad + text  # past 65,536 characters nothing is counted
+        assert _controls(text) == len(_CONTROL.findall(text, 0, 65536))
+
+    check()
