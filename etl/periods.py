@@ -308,9 +308,12 @@ def find_period(sentence: str, ref: Reference) -> Period | None:
         text = _blank_comparisons(text, lower=lower_text is not None)
     if _names_month(text):
         enabled |= _MONTH_MASK
-    i = 0
     while enabled:
-        if enabled & 1 and (not _NEEDS[i] or any(map(lower.__contains__, _NEEDS[i]))):
+        # The lowest bit set, the next pattern in order: the loop visits only the patterns enabled.
+        lowest = enabled & -enabled
+        enabled ^= lowest
+        i = lowest.bit_length() - 1
+        if not _NEEDS[i] or any(map(lower.__contains__, _NEEDS[i])):
             pattern, resolve = compiled[i]
             m = pattern.search(text)
             if m:
@@ -321,8 +324,6 @@ def find_period(sentence: str, ref: Reference) -> Period | None:
                 period = (resolve or _half_or_quarter)(m, ref)
                 if period is not None:
                     return period
-        enabled >>= 1
-        i += 1
     return None
 
 
