@@ -82,86 +82,97 @@ def _blank_comparisons(text: str, lower: bool = False) -> str:
     return (_COMPARISON_LOWER if lower else _COMPARISON).sub(_blanks, text)
 
 
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+    # calendar.monthrange would also work out the weekday the month opens on.
+    return date(year, month, 29 if month == 2 and calendar.isleap(year) else _DAYS_IN_MONTH[month])
 
 
-def _resolve_year(m: re.Match, ref: Reference) -> int | None:
-    if m.groupdict().get("y"):
-        return int(m.group("y"))
-    rel = (m.groupdict().get("rel") or "this").lower()
+# A resolver reads a match's named groups (`re.Match.groupdict()`, read once per match).
+Groups = dict[str, str | None]
+
+
+def _resolve_year(groups: Groups, ref: Reference) -> int | None:
+    if groups.get("y"):
+        return int(groups["y"])
+    rel = (groups.get("rel") or "this").lower()
     if ref.year is None:
         return None
     return ref.year - 1 if rel in ("last", "the previous") else ref.year
 
 
-def _part(m, ref, first_month, last_month) -> Period | None:
-    year = _resolve_year(m, ref)
-    if year is None:
-        return None
-    return Period(date(year, first_month, 1), _month_end(year, last_month), year, "part_year")
+def _part(groups: Groups, ref: Reference, first_month: int, last_month: int) -> Period | None:
+    year = _resolve_year(groups, ref)
+    return None if year is None else _part_from(year, first_month, last_month)
 
 
-def _half(m, ref):
-    which = m.group("h").lower()
-    return _part(m, ref, 1, 6) if which in ("first", "1", "h1") else _part(m, ref, 7, 12)
+def _part_from(year: int, first: int, last: int) -> Period:
+    return Period(date(year, first, 1), _month_end(year, last), year, "part_year")
 
 
-def _first_months(m, ref):
-    return _part(m, ref, 1, _ORDINAL_COUNT[m.group("n").lower()])
+def _half(groups, ref):
+    which = groups["h"].lower()
+    return _part(groups, ref, 1, 6) if which in ("first", "1", "h1") else _part(groups, ref, 7, 12)
 
 
-def _first_quarters(m, ref):
-    return _part(m, ref, 1, 3 * _ORDINAL_COUNT.get((m.group("n") or "").lower(), 1))
+def _first_months(groups, ref):
+    return _part(groups, ref, 1, _ORDINAL_COUNT[groups["n"].lower()])
 
 
-def _quarter(m, ref):
-    q = _QUARTER[m.group("q").lower()]
-    return _part(m, ref, 3 * q - 2, 3 * q)
+def _first_quarters(groups, ref):
+    return _part(groups, ref, 1, 3 * _ORDINAL_COUNT.get((groups["n"] or "").lower(), 1))
 
 
-def _month_range(m, ref):
-    first, last = MONTHS[m.group("m1").lower().rstrip(".")], MONTHS[m.group("m2").lower().rstrip(".")]
-    return _part(m, ref, first, last) if first <= last else None
+def _quarter(groups, ref):
+    q = _QUARTER[groups["q"].lower()]
+    return _part(groups, ref, 3 * q - 2, 3 * q)
 
 
-def _year_to_date(m, ref):
-    year = _resolve_year(m, ref)
+def _month_range(groups, ref):
+    first, last = MONTHS[groups["m1"].lower().rstrip(".")], MONTHS[groups["m2"].lower().rstrip(".")]
+    return _part(groups, ref, first, last) if first <= last else None
+
+
+def _year_to_date(groups, ref):
+    year = _resolve_year(groups, ref)
     return Period(date(year, 1, 1), None, year, "year_to_date") if year else None
 
 
-def _since_month(m, ref):
-    year = _resolve_year(m, ref)
-    month = MONTHS[m.group("m1").lower().rstrip(".")]
+def _since_month(groups, ref):
+    year = _resolve_year(groups, ref)
+    month = MONTHS[groups["m1"].lower().rstrip(".")]
     return Period(date(year, month, 1), None, year, "year_to_date") if year else None
 
 
-def _stock_month(m, ref):
-    month = MONTHS[m.group("m1").lower().rstrip(".")]
-    year = _resolve_year(m, ref)
+def _stock_month(groups, ref):
+    month = MONTHS[groups["m1"].lower().rstrip(".")]
+    year = _resolve_year(groups, ref)
     if year is None:
         return None
-    if not m.group("y") and ref.published and month > ref.published.month:
+    if not groups["y"] and ref.published and month > ref.published.month:
         year -= 1  # "as of November" in a March article is last November
     end = _month_end(year, month)
-    if m.group("d") and 1 <= int(m.group("d")) <= end.day:
-        end = end.replace(day=int(m.group("d")))
+    if groups["d"] and 1 <= int(groups["d"]) <= end.day:
+        end = end.replace(day=int(groups["d"]))
     return Period(None, end, year, "stock")
 
 
-def _stock_year(m, ref):
-    year = _resolve_year(m, ref)
+def _stock_year(groups, ref):
+    year = _resolve_year(groups, ref)
     return Period(None, date(year, 12, 31), year, "stock") if year else None
 
 
-def _cumulative(m, ref):
+def _cumulative(groups, ref):
     if ref.published:
         return Period(None, ref.published, ref.published.year, "cumulative")
     return Period(None, None, ref.year, "cumulative")
 
 
-def _full_year(m, ref):
-    year = _resolve_year(m, ref)
+def _full_year(groups, ref):
+    # "2023 saw ...", at the sentence's start, names its year as y4.
+    year = int(groups["y4"]) if groups.get("y4") else _resolve_year(groups, ref)
     return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year") if year else None
 
 
@@ -269,22 +280,17 @@ def _trigger_groups() -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
 _TRIGGER_GROUPS = _trigger_groups()
 
 
-def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
-    groups = m.groupdict()
+def _half_or_quarter(groups: Groups, ref: Reference) -> Period | None:
     if "h" in groups:
         if groups.get("h2"):
             year = int(groups["y2"])
             return _part_from(year, 1, 6) if groups["h2"].upper() == "H1" else _part_from(year, 7, 12)
-        return _half(m, ref)
+        return _half(groups, ref)
     if groups.get("q2"):
         q = int(groups["q2"])
         year = int(groups["y3"]) if groups.get("y3") else ref.year
         return _part_from(year, 3 * q - 2, 3 * q) if year else None
-    return _quarter(m, ref)
-
-
-def _part_from(year: int, first: int, last: int) -> Period:
-    return Period(date(year, first, 1), _month_end(year, last), year, "part_year")
+    return _quarter(groups, ref)
 
 
 def find_period(sentence: str, ref: Reference) -> Period | None:
@@ -317,11 +323,7 @@ def find_period(sentence: str, ref: Reference) -> Period | None:
             pattern, resolve = compiled[i]
             m = pattern.search(text)
             if m:
-                groups = m.groupdict()
-                if groups.get("y4"):
-                    year = int(groups["y4"])
-                    return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year")
-                period = (resolve or _half_or_quarter)(m, ref)
+                period = (resolve or _half_or_quarter)(m.groupdict(), ref)
                 if period is not None:
                     return period
     return None
