@@ -13,6 +13,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from etl.numbers import lower_case_source, lowered, trie_alternation
 
@@ -85,9 +86,32 @@ def _blank_comparisons(text: str, lower: bool = False) -> str:
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _month_end(year: int, month: int) -> date:
+def _days_in(year: int, month: int) -> int:
     # calendar.monthrange would also work out the weekday the month opens on.
-    return date(year, month, 29 if month == 2 and calendar.isleap(year) else _DAYS_IN_MONTH[month])
+    return 29 if month == 2 and calendar.isleap(year) else _DAYS_IN_MONTH[month]
+
+
+# The periods below are built once each: a Period, a frozen dataclass whose fields are set
+# through object.__setattr__, costs several times its cache look-up, and the few periods
+# articles state recur. They are immutable, so each may be shared.
+@lru_cache(maxsize=None)
+def _part_from(year: int, first: int, last: int) -> Period:
+    return Period(date(year, first, 1), date(year, last, _days_in(year, last)), year, "part_year")
+
+
+@lru_cache(maxsize=None)
+def _full_year_of(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year")
+
+
+@lru_cache(maxsize=None)
+def _year_to_date_from(year: int, month: int) -> Period:
+    return Period(date(year, month, 1), None, year, "year_to_date")
+
+
+@lru_cache(maxsize=None)
+def _stock_on(year: int, month: int, day: int) -> Period:
+    return Period(None, date(year, month, day), year, "stock")
 
 
 # A resolver reads a match's named groups (`re.Match.groupdict()`, read once per match).
@@ -106,10 +130,6 @@ def _resolve_year(groups: Groups, ref: Reference) -> int | None:
 def _part(groups: Groups, ref: Reference, first_month: int, last_month: int) -> Period | None:
     year = _resolve_year(groups, ref)
     return None if year is None else _part_from(year, first_month, last_month)
-
-
-def _part_from(year: int, first: int, last: int) -> Period:
-    return Period(date(year, first, 1), _month_end(year, last), year, "part_year")
 
 
 def _half(groups, ref):
@@ -137,13 +157,13 @@ def _month_range(groups, ref):
 
 def _year_to_date(groups, ref):
     year = _resolve_year(groups, ref)
-    return Period(date(year, 1, 1), None, year, "year_to_date") if year else None
+    return _year_to_date_from(year, 1) if year else None
 
 
 def _since_month(groups, ref):
     year = _resolve_year(groups, ref)
     month = MONTHS[groups["m1"].lower().rstrip(".")]
-    return Period(date(year, month, 1), None, year, "year_to_date") if year else None
+    return _year_to_date_from(year, month) if year else None
 
 
 def _stock_month(groups, ref):
@@ -153,15 +173,14 @@ def _stock_month(groups, ref):
         return None
     if not groups["y"] and ref.published and month > ref.published.month:
         year -= 1  # "as of November" in a March article is last November
-    end = _month_end(year, month)
-    if groups["d"] and 1 <= int(groups["d"]) <= end.day:
-        end = end.replace(day=int(groups["d"]))
-    return Period(None, end, year, "stock")
+    last = _days_in(year, month)
+    day = int(groups["d"]) if groups["d"] and 1 <= int(groups["d"]) <= last else last
+    return _stock_on(year, month, day)
 
 
 def _stock_year(groups, ref):
     year = _resolve_year(groups, ref)
-    return Period(None, date(year, 12, 31), year, "stock") if year else None
+    return _stock_on(year, 12, 31) if year else None
 
 
 def _cumulative(groups, ref):
@@ -173,7 +192,7 @@ def _cumulative(groups, ref):
 def _full_year(groups, ref):
     # "2023 saw ...", at the sentence's start, names its year as y4.
     year = int(groups["y4"]) if groups.get("y4") else _resolve_year(groups, ref)
-    return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year") if year else None
+    return _full_year_of(year) if year else None
 
 
 # Tried in order; the first that matches anywhere in the sentence wins, so the

@@ -375,10 +375,10 @@ def test_alternatives_searched_apart_match_as_the_joined_regex(text):
                     name: value for name, value in expected.groupdict().items() if value is not None}))
 
 
-def test_month_end_is_the_last_day_calendar_gives():
+def test_days_in_a_month_are_those_calendar_gives():
     import calendar
 
-    from etl.periods import _month_end
+    from etl.periods import _days_in
     for year in (1900, 1999, 2000, 2023, 2024, 2100):
         for month in range(1, 13):
-            assert _month_end(year, month) == date(year, month, calendar.monthrange(year, month)[1])
+            assert _days_in(year, month) == calendar.monthrange(year, month)[1]
