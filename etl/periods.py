@@ -115,10 +115,10 @@ def _stock_on(year: int, month: int, day: int) -> Period:
 
 
 # A resolver reads a match's named groups (`re.Match.groupdict()`, read once per match).
-Groups = dict[str, str | None]
+_Groups = dict[str, str | None]
 
 
-def _resolve_year(groups: Groups, ref: Reference) -> int | None:
+def _resolve_year(groups: _Groups, ref: Reference) -> int | None:
     if groups.get("y"):
         return int(groups["y"])
     rel = (groups.get("rel") or "this").lower()
@@ -127,7 +127,7 @@ def _resolve_year(groups: Groups, ref: Reference) -> int | None:
     return ref.year - 1 if rel in ("last", "the previous") else ref.year
 
 
-def _part(groups: Groups, ref: Reference, first_month: int, last_month: int) -> Period | None:
+def _part(groups: _Groups, ref: Reference, first_month: int, last_month: int) -> Period | None:
     year = _resolve_year(groups, ref)
     return None if year is None else _part_from(year, first_month, last_month)
 
@@ -309,7 +309,7 @@ def _possible_patterns(lower: str, has_year: bool, year_word: bool, names_month:
     return possible
 
 
-def _half_or_quarter(groups: Groups, ref: Reference) -> Period | None:
+def _half_or_quarter(groups: _Groups, ref: Reference) -> Period | None:
     if "h" in groups:
         if groups.get("h2"):
             year = int(groups["y2"])
