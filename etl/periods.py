@@ -13,6 +13,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from etl.numbers import lower_case_source, lowered, trie_alternation
 
@@ -44,7 +45,7 @@ _MONTH = trie_alternation(_MONTH_NAMES) + r"\b\.?"
 _ORDINAL_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                   "nine": 9, "ten": 10, "eleven": 11, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6,
                   "7": 7, "8": 8, "9": 9, "10": 10, "11": 11}
-_QUARTER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_QUARTER_NUMBERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _YEAR = r"(?:19|20)\d\d"
 _WHICH_YEAR = rf"(?:(?:of\s+|in\s+)?(?P<y>{_YEAR})|(?:of\s+)?(?P<rel>this|last|the\s+current|the\s+previous|the\s+same|the)\s+year)"
@@ -82,113 +83,140 @@ def _blank_comparisons(text: str, lower: bool = False) -> str:
     return (_COMPARISON_LOWER if lower else _COMPARISON).sub(_blanks, text)
 
 
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _resolve_year(m: re.Match, ref: Reference) -> int | None:
-    if m.groupdict().get("y"):
-        return int(m.group("y"))
-    rel = (m.groupdict().get("rel") or "this").lower()
+def _days_in(year: int, month: int) -> int:
+    # calendar.monthrange would also work out the weekday the month opens on.
+    return 29 if month == 2 and calendar.isleap(year) else _DAYS_IN_MONTH[month]
+
+
+# The periods below are built once each: a Period, a frozen dataclass whose fields are set
+# through object.__setattr__, costs several times its cache look-up, and the few periods
+# articles state recur. They are immutable, so each may be shared.
+@lru_cache(maxsize=None)
+def _part_from(year: int, first: int, last: int) -> Period:
+    return Period(date(year, first, 1), date(year, last, _days_in(year, last)), year, "part_year")
+
+
+@lru_cache(maxsize=None)
+def _full_year_of(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year")
+
+
+@lru_cache(maxsize=None)
+def _year_to_date_from(year: int, month: int) -> Period:
+    return Period(date(year, month, 1), None, year, "year_to_date")
+
+
+@lru_cache(maxsize=None)
+def _stock_on(year: int, month: int, day: int) -> Period:
+    return Period(None, date(year, month, day), year, "stock")
+
+
+# A resolver reads a match's named groups (`re.Match.groupdict()`, read once per match).
+_Groups = dict[str, str | None]
+
+
+def _resolve_year(groups: _Groups, ref: Reference) -> int | None:
+    if groups.get("y"):
+        return int(groups["y"])
+    rel = (groups.get("rel") or "this").lower()
     if ref.year is None:
         return None
     return ref.year - 1 if rel in ("last", "the previous") else ref.year
 
 
-def _part(m, ref, first_month, last_month) -> Period | None:
-    year = _resolve_year(m, ref)
+def _part(groups: _Groups, ref: Reference, first_month: int, last_month: int) -> Period | None:
+    year = _resolve_year(groups, ref)
+    return None if year is None else _part_from(year, first_month, last_month)
+
+
+def _half(groups, ref):
+    which = groups["h"].lower()
+    return _part(groups, ref, 1, 6) if which in ("first", "1", "h1") else _part(groups, ref, 7, 12)
+
+
+def _first_months(groups, ref):
+    return _part(groups, ref, 1, _ORDINAL_COUNT[groups["n"].lower()])
+
+
+def _first_quarters(groups, ref):
+    return _part(groups, ref, 1, 3 * _ORDINAL_COUNT.get((groups["n"] or "").lower(), 1))
+
+
+def _quarter(groups, ref):
+    q = _QUARTER_NUMBERS[groups["q"].lower()]
+    return _part(groups, ref, 3 * q - 2, 3 * q)
+
+
+def _month_range(groups, ref):
+    first, last = MONTHS[groups["m1"].lower().rstrip(".")], MONTHS[groups["m2"].lower().rstrip(".")]
+    return _part(groups, ref, first, last) if first <= last else None
+
+
+def _year_to_date(groups, ref):
+    year = _resolve_year(groups, ref)
+    return _year_to_date_from(year, 1) if year else None
+
+
+def _since_month(groups, ref):
+    year = _resolve_year(groups, ref)
+    month = MONTHS[groups["m1"].lower().rstrip(".")]
+    return _year_to_date_from(year, month) if year else None
+
+
+def _stock_month(groups, ref):
+    month = MONTHS[groups["m1"].lower().rstrip(".")]
+    year = _resolve_year(groups, ref)
     if year is None:
         return None
-    return Period(date(year, first_month, 1), _month_end(year, last_month), year, "part_year")
-
-
-def _half(m, ref):
-    which = m.group("h").lower()
-    return _part(m, ref, 1, 6) if which in ("first", "1", "h1") else _part(m, ref, 7, 12)
-
-
-def _first_months(m, ref):
-    return _part(m, ref, 1, _ORDINAL_COUNT[m.group("n").lower()])
-
-
-def _first_quarters(m, ref):
-    return _part(m, ref, 1, 3 * _ORDINAL_COUNT.get((m.group("n") or "").lower(), 1))
-
-
-def _quarter(m, ref):
-    q = _QUARTER[m.group("q").lower()]
-    return _part(m, ref, 3 * q - 2, 3 * q)
-
-
-def _month_range(m, ref):
-    first, last = MONTHS[m.group("m1").lower().rstrip(".")], MONTHS[m.group("m2").lower().rstrip(".")]
-    return _part(m, ref, first, last) if first <= last else None
-
-
-def _year_to_date(m, ref):
-    year = _resolve_year(m, ref)
-    return Period(date(year, 1, 1), None, year, "year_to_date") if year else None
-
-
-def _since_month(m, ref):
-    year = _resolve_year(m, ref)
-    month = MONTHS[m.group("m1").lower().rstrip(".")]
-    return Period(date(year, month, 1), None, year, "year_to_date") if year else None
-
-
-def _stock_month(m, ref):
-    month = MONTHS[m.group("m1").lower().rstrip(".")]
-    year = _resolve_year(m, ref)
-    if year is None:
-        return None
-    if not m.group("y") and ref.published and month > ref.published.month:
+    if not groups["y"] and ref.published and month > ref.published.month:
         year -= 1  # "as of November" in a March article is last November
-    end = _month_end(year, month)
-    if m.group("d") and 1 <= int(m.group("d")) <= end.day:
-        end = end.replace(day=int(m.group("d")))
-    return Period(None, end, year, "stock")
+    last = _days_in(year, month)
+    day = int(groups["d"]) if groups["d"] and 1 <= int(groups["d"]) <= last else last
+    return _stock_on(year, month, day)
 
 
-def _stock_year(m, ref):
-    year = _resolve_year(m, ref)
-    return Period(None, date(year, 12, 31), year, "stock") if year else None
+def _stock_year(groups, ref):
+    year = _resolve_year(groups, ref)
+    return _stock_on(year, 12, 31) if year else None
 
 
-def _cumulative(m, ref):
+def _cumulative(groups, ref):
     if ref.published:
         return Period(None, ref.published, ref.published.year, "cumulative")
     return Period(None, None, ref.year, "cumulative")
 
 
-def _full_year(m, ref):
-    year = _resolve_year(m, ref)
-    return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year") if year else None
+def _full_year(groups, ref):
+    # "2023 saw ...", at the sentence's start, names its year as y4.
+    year = int(groups["y4"]) if groups.get("y4") else _resolve_year(groups, ref)
+    return _full_year_of(year) if year else None
 
 
 # Tried in order; the first that matches anywhere in the sentence wins, so the
 # narrower wording ("the first half of 2023") sits above the wider ("in 2023").
-# Each pattern runs only when one of its trigger words is in the sentence, which
-# keeps the hot path to a few substring checks for most sentences; "<month>"
-# and "<year>" stand for any month name and any 19xx/20xx year. The second column
-# names words of which every match holds one too: trigger words are often part of
-# other words ("openings", "headquarters", "recent months"), and a sentence
-# without any of the other words is spared the search. A regex given as a tuple is
-# searched as its alternatives would be (see _Alternatives).
-_YEAR_WORDS = ("year", "19", "20")   # what _WHICH_YEAR needs
+# A pattern is searched only when the sentence holds the words every match of it
+# holds (see _possible_patterns). A regex given as a tuple is searched as its
+# alternatives would be (see _Alternatives).
 _PATTERNS = [
-    (("half", "h1", "h2"), (), rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
-    (("months",), ("first",), rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
-    (("quarters",), ("first",), rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
-    (("quarter", "q1", "q2", "q3", "q4"), ("first", "second", "third", "fourth", "q1", "q2", "q3", "q4"), rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
-    (("<month>",), (), rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
-    (("since", "so far", "to date", "to-date"), _YEAR_WORDS, rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
-    (("since",), (), rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
-    (("<month>",), (), rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
-    (("end", "close"), _YEAR_WORDS, rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
-    (("reform", "opening"), ("since",), r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
-    (("<year>", "last year"), (), (rf"(?:in(?<!\w{{3}})|during(?<!\w{{7}})|for(?<!\w{{4}})|throughout(?<!\w{{11}})|over(?<!\w{{5}}))\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)", r"(?P<rel>last)(?<!\w{5})\s+year\b", rf"^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b"), _full_year),
-    (("this year",), (), r"(?P<rel>this)(?<!\w{5})\s+year\b", _year_to_date),
+    (rf"\b(?:the\s+)?(?P<h>first|second|1|2)\s+half(?:\s+\(H[12]\))?(?:\s+(?:of\s+)?(?:the\s+year\s+)?{_WHICH_YEAR})?|\b(?P<h2>H[12])\s+(?P<y2>{_YEAR})", None),
+    (rf"\b(?:the\s+)?first\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d\d?)\s+months(?:\s+{_WHICH_YEAR})?", _first_months),
+    (rf"\b(?:the\s+)?first\s+(?P<n>two|three)\s+quarters(?:\s+{_WHICH_YEAR})?", _first_quarters),
+    (rf"\b(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter(?:\s+{_WHICH_YEAR})?|\bQ(?P<q2>[1-4])(?:\s+(?P<y3>{_YEAR}))?", None),
+    (rf"\b(?:from\s+)?(?P<m1>{_MONTH})\s*(?:to|through|till|until|-)\s*(?P<m2>{_MONTH})(?:,?\s+{_WHICH_YEAR})?", _month_range),
+    (rf"\bsince\s+(?:the\s+(?:beginning|start)\s+of\s+)?{_WHICH_YEAR}|\bso\s+far\s+this\s+year|\byear[- ]to[- ]date", _year_to_date),
+    (rf"\bsince\s+(?P<m1>{_MONTH})(?:\s+{_WHICH_YEAR})?", _since_month),
+    (rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+end\s+of\s+|end-)?|end-)(?P<m1>{_MONTH})(?:\s+(?P<d>\d{{1,2}})(?!\d))?(?:,?\s+{_WHICH_YEAR})?", _stock_month),
+    (rf"\b(?:(?:as\s+of|by|at|until|till|up\s+to)\s+(?:the\s+)?(?:end|close)\s+of|(?:year|the)[- ]end(?:\s+of)?)\s+{_WHICH_YEAR}", _stock_year),
+    (r"\bsince\s+(?:China's\s+|the\s+)?(?:reform\s+and\s+opening|opening[- ]up)", _cumulative),
+    ((rf"(?:in(?<!\w{{3}})|during(?<!\w{{7}})|for(?<!\w{{4}})|throughout(?<!\w{{11}})|over(?<!\w{{5}}))\s+(?:the\s+(?:whole|full|entire)\s+(?:year\s+(?:of\s+)?)?)?(?P<y>{_YEAR})(?![\w-])(?!\s+(?:to|and)\s)", r"(?P<rel>last)(?<!\w{5})\s+year\b", rf"^(?P<y4>{_YEAR}),?\s+(?:saw|was)\b"), _full_year),
+    (r"(?P<rel>this)(?<!\w{5})\s+year\b", _year_to_date),
 ]
+# Each pattern's bit, in _PATTERNS' order.
+(_HALF, _FIRST_MONTHS, _FIRST_QUARTERS, _QUARTER, _MONTH_RANGE, _YEAR_TO_DATE, _SINCE_MONTH, _STOCK_MONTH,
+ _STOCK_YEAR, _CUMULATIVE, _FULL_YEAR, _THIS_YEAR) = (1 << i for i in range(len(_PATTERNS)))
 
 
 class _Alternatives:
@@ -216,9 +244,8 @@ def _compiled(source: str | tuple[str, ...], lower_case: bool) -> re.Pattern | _
     return _lower_case(pattern) if lower_case else pattern
 
 
-_COMPILED = [(_compiled(p, False), f) for _, _, p, f in _PATTERNS]
-_NEEDS = tuple(needs for _, needs, _, _ in _PATTERNS)
-_COMPILED_LOWER = [(_compiled(p, True), f) for _, _, p, f in _PATTERNS]
+_COMPILED = [(_compiled(p, False), f) for p, f in _PATTERNS]
+_COMPILED_LOWER = [(_compiled(p, True), f) for p, f in _PATTERNS]
 # A text's UTF-8 bytes mapped for the month test: ASCII letters lower-cased, digits and "_"
 # kept, every other byte a space (all that \b, under re.ASCII, takes for a word's edge).
 _WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or c == 95 else 32
@@ -236,55 +263,63 @@ def _names_month(text: str) -> bool:
 _ANY_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
-def _trigger_masks() -> tuple[int, int, dict[str, int]]:
-    """Bit i of a mask enables _PATTERNS[i]: (month mask, year mask, {trigger word: mask})."""
-    month = year = 0
-    words: dict[str, int] = {}
-    for i, (triggers, _, _, _) in enumerate(_PATTERNS):
-        for t in triggers:
-            if t == "<month>":
-                month |= 1 << i
-            elif t == "<year>":
-                year |= 1 << i
-            else:
-                words[t] = words.get(t, 0) | 1 << i
-    return month, year, words
+_ORDINAL_QUARTERS = ("first", "second", "third", "fourth")
+_Q_QUARTERS = ("q1", "q2", "q3", "q4")
 
 
-# Each distinct trigger word is looked for once per sentence, not once per pattern naming it.
-_MONTH_MASK, _YEAR_MASK, _WORD_MASKS = _trigger_masks()
-# Most sentences hold no "q", "year" or "date": one test for each spares the tests for
-# the words holding it (the quarter words, "last year" and "this year", "to date").
-_HELD = ("q", "year", "date")
+def _possible_patterns(lower: str, has_year: bool, year_word: bool, names_month: bool) -> int:
+    """The bits of the patterns that may match a sentence: those whose words it holds.
+
+    `lower` is the sentence lower-cased; `has_year`, whether it holds a 19xx or 20xx
+    year; `year_word`, whether `lower` holds "year"; `names_month`, whether it names
+    a month. Most sentences state no period, and they are turned away here by a few
+    substring tests, nested so that the rarer words guard the tests for the others.
+    """
+    possible = _FULL_YEAR if has_year else 0
+    if "half" in lower or has_year and ("h1" in lower or "h2" in lower):
+        possible |= _HALF
+    if "months" in lower and "first" in lower:
+        possible |= _FIRST_MONTHS
+    if "q" in lower:  # most often of "headquarters"
+        if "quarters" in lower and "first" in lower:
+            possible |= _FIRST_QUARTERS
+        if ("quarter" in lower and any(map(lower.__contains__, _ORDINAL_QUARTERS))
+                or any(map(lower.__contains__, _Q_QUARTERS))):
+            possible |= _QUARTER
+    if names_month:
+        possible |= _MONTH_RANGE | _STOCK_MONTH
+    if "since" in lower:
+        if has_year or year_word:
+            possible |= _YEAR_TO_DATE
+        if names_month:
+            possible |= _SINCE_MONTH
+        if "reform" in lower or "opening" in lower:
+            possible |= _CUMULATIVE
+    if has_year or year_word:
+        if "end" in lower or "close" in lower:
+            possible |= _STOCK_YEAR
+    if year_word:
+        # Spaced once only, as these phrases have always been looked for: "last  year" is not read.
+        if "so far" in lower or "to date" in lower or "to-date" in lower:
+            possible |= _YEAR_TO_DATE
+        if "last year" in lower:
+            possible |= _FULL_YEAR
+        if "this year" in lower:
+            possible |= _THIS_YEAR
+    return possible
 
 
-def _trigger_groups() -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
-    """(a string every word of the group holds, or "", ((trigger word, mask), ...)) for each group."""
-    groups: dict[str, list[tuple[str, int]]] = {held: [] for held in ("", *_HELD)}
-    for word, mask in _WORD_MASKS.items():
-        groups[next((held for held in _HELD if held in word), "")].append((word, mask))
-    return tuple((held, tuple(words)) for held, words in groups.items())
-
-
-_TRIGGER_GROUPS = _trigger_groups()
-
-
-def _half_or_quarter(m: re.Match, ref: Reference) -> Period | None:
-    groups = m.groupdict()
+def _half_or_quarter(groups: _Groups, ref: Reference) -> Period | None:
     if "h" in groups:
         if groups.get("h2"):
             year = int(groups["y2"])
             return _part_from(year, 1, 6) if groups["h2"].upper() == "H1" else _part_from(year, 7, 12)
-        return _half(m, ref)
+        return _half(groups, ref)
     if groups.get("q2"):
         q = int(groups["q2"])
         year = int(groups["y3"]) if groups.get("y3") else ref.year
         return _part_from(year, 3 * q - 2, 3 * q) if year else None
-    return _quarter(m, ref)
-
-
-def _part_from(year: int, first: int, last: int) -> Period:
-    return Period(date(year, first, 1), _month_end(year, last), year, "part_year")
+    return _quarter(groups, ref)
 
 
 def find_period(sentence: str, ref: Reference) -> Period | None:
@@ -292,37 +327,24 @@ def find_period(sentence: str, ref: Reference) -> Period | None:
     # The patterns search the lower-cased sentence when it can stand for the sentence.
     lower_text = lowered(sentence)
     lower = sentence.lower() if lower_text is None else lower_text
-    enabled = 0
-    for held, words in _TRIGGER_GROUPS:
-        if held in lower:
-            for word, mask in words:
-                if word in lower:
-                    enabled |= mask
     # Every year holds "19" or "20", which few sentences do: two substring tests spare most the regex.
     has_year = ("19" in sentence or "20" in sentence) and _ANY_YEAR.search(sentence) is not None
-    if has_year:
-        enabled |= _YEAR_MASK
+    year_word = "year" in lower
     compiled = _COMPILED if lower_text is None else _COMPILED_LOWER
     text = sentence if lower_text is None else lower_text
-    if (has_year or "year" in lower) and any(map(lower.__contains__, _COMPARISON_WORDS)):
+    if (has_year or year_word) and any(map(lower.__contains__, _COMPARISON_WORDS)):
         text = _blank_comparisons(text, lower=lower_text is not None)
-    if _names_month(text):
-        enabled |= _MONTH_MASK
-    i = 0
+    enabled = _possible_patterns(lower, has_year, year_word, _names_month(text))
     while enabled:
-        if enabled & 1 and (not _NEEDS[i] or any(map(lower.__contains__, _NEEDS[i]))):
-            pattern, resolve = compiled[i]
-            m = pattern.search(text)
-            if m:
-                groups = m.groupdict()
-                if groups.get("y4"):
-                    year = int(groups["y4"])
-                    return Period(date(year, 1, 1), date(year, 12, 31), year, "full_year")
-                period = (resolve or _half_or_quarter)(m, ref)
-                if period is not None:
-                    return period
-        enabled >>= 1
-        i += 1
+        # The lowest bit set, the next pattern in order: the loop visits only the patterns enabled.
+        lowest = enabled & -enabled
+        enabled ^= lowest
+        pattern, resolve = compiled[lowest.bit_length() - 1]
+        m = pattern.search(text)
+        if m:
+            period = (resolve or _half_or_quarter)(m.groupdict(), ref)
+            if period is not None:
+                return period
     return None
 
 

@@ -290,22 +290,27 @@ TRIGGER_WORD_TEXTS = [
 ]
 
 
-def test_every_match_of_a_period_pattern_holds_one_of_the_other_words_it_needs():
-    """find_period skips a pattern when none of these words is in the sentence."""
+def test_every_pattern_that_matches_a_sentence_is_among_its_possible_patterns():
+    """find_period searches only the patterns _possible_patterns lets through: it must let
+    through every one that matches (in the sentence as written and lower-cased)."""
     import re
     from pathlib import Path
 
-    from etl.periods import _COMPILED, _NEEDS
+    from etl.periods import _ANY_YEAR, _COMPILED, _names_month, _possible_patterns
     sentences = [row[0] for row in PERIODS] + [s for text in TRIGGER_WORD_TEXTS for s in text.split(". ")]
     for path in sorted((Path(__file__).parent / "devset" / "articles").iterdir()):
         sentences += re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8"))
-    matched = 0
-    for (pattern, _), needs in zip(_COMPILED, _NEEDS):
-        for sentence in sentences:
-            if needs and pattern.search(sentence):
-                matched += 1
-                assert any(word in sentence.lower() for word in needs), (pattern.pattern, sentence)
-    assert matched >= 10
+    matched = set()
+    for sentence in sentences:
+        for variant in (sentence, sentence.upper(), sentence.lower()):
+            lower = variant.lower()
+            possible = _possible_patterns(lower, _ANY_YEAR.search(variant) is not None, "year" in lower,
+                                          _names_month(variant))
+            for i, (pattern, _) in enumerate(_COMPILED):
+                if pattern.search(variant):
+                    matched.add(i)
+                    assert possible & 1 << i, (pattern.pattern, variant)
+    assert matched == set(range(len(_COMPILED)))
 
 
 @pytest.mark.parametrize("text", ["March 3", "the market", "(june)", "_jan", "2022jan", "xmar", "mayor", "éjan",
@@ -360,7 +365,7 @@ def test_alternatives_searched_apart_match_as_the_joined_regex(text):
     import re
 
     from etl.periods import _PATTERNS, _compiled
-    for _, _, source, _ in _PATTERNS:
+    for source, _ in _PATTERNS:
         if isinstance(source, tuple):
             joined = re.compile("|".join(source), re.IGNORECASE | re.ASCII)
             for lower_case, variant in ((False, text), (True, text.lower())):
@@ -368,3 +373,12 @@ def test_alternatives_searched_apart_match_as_the_joined_regex(text):
                 # A match of one alternative lacks the others' groups, which read None when joined.
                 assert (found and (found.span(), found.groupdict())) == (expected and (expected.span(), {
                     name: value for name, value in expected.groupdict().items() if value is not None}))
+
+
+def test_days_in_a_month_are_those_calendar_gives():
+    import calendar
+
+    from etl.periods import _days_in
+    for year in (1900, 1999, 2000, 2023, 2024, 2100):
+        for month in range(1, 13):
+            assert _days_in(year, month) == calendar.monthrange(year, month)[1]
