@@ -224,6 +224,10 @@ _AMOUNT = (
     rf"(?:\s?(?P<scale>trillion|billion|million|thousand|bln|mln|bn|mn|tn)\b)?"
     rf"(?:\s(?P<cur_after>{_CURRENCY_AFTER})\b)?"
     rf"(?P<pct>\s?(?:%|percent\b|per\s?cent\b|percentage points?\b))?"
+    # "5-plus", "5+", "5 or more", "5 and above", read within the 12 characters after the
+    # amount: a phrase that reaches the 12th ends there, so no word boundary is asked after it.
+    # (The hyphen is escaped, or lower_case_source would read "=-p" as a range of characters.)
+    r"(?:(?=\-plus\b|\+|\s{1,4}or more\b|\s{5}or more|\s{1,2}and above\b|\s{3}and above)(?P<at_least_after>)|)"
 )
 _FIGURE = re.compile(
     # The lookahead rejects, in one character test, positions where no figure can start.
@@ -280,22 +284,20 @@ def by_last_character(suffixes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 # these after a qualifier phrase and spaces.
 _QUALIFIER_PHRASES = tuple(_QUALIFIER_WORD)
 _QUALIFIER_PHRASES_BY_LAST = by_last_character(_QUALIFIER_PHRASES)
-_QUALIFIER_LEAD_OUTS = ("the", "a total of")
+_QUALIFIER_LEAD_OUTS_BY_LAST = by_last_character(("the", "a total of"))
 
 
 def _may_end_in_qualifier(words_before: str) -> bool:
     """Whether lower-cased, right-stripped `words_before` can end in a _QUALIFIER_BEFORE match."""
-    if words_before.endswith(_QUALIFIER_PHRASES_BY_LAST.get(words_before[-1:], ())):
+    last = words_before[-1:]
+    if words_before.endswith(_QUALIFIER_PHRASES_BY_LAST.get(last, ())):
         return True
-    for lead_out in _QUALIFIER_LEAD_OUTS:
+    for lead_out in _QUALIFIER_LEAD_OUTS_BY_LAST.get(last, ()):
         if words_before.endswith(lead_out):
             words = words_before[:-len(lead_out)].rstrip()
             return words.endswith(_QUALIFIER_PHRASES_BY_LAST.get(words[-1:], ()))
     return False
 
-
-# Matched at a figure's end, within the 12 characters after it.
-_QUALIFIER_AFTER = CaselessPattern(r"-plus\b|\+|\s+or more\b|\s+and above\b", re.ASCII)
 # "no more than" must not read as "more than"; the longest phrase is tried first
 # by the alternation order above, and these negations flip the meaning.
 
@@ -446,7 +448,10 @@ def _kind(text: str, lower: str | None, start: int, end: int, num: str, value: f
     return "area" if kind_after == "area" else "count"
 
 
-def _qualifier(text: str, lower: str | None, start: int, end: int, words_before: str) -> tuple[str, int]:
+def _qualifier(text: str, lower: str | None, start: int, words_before: str,
+               at_least_after: str | None) -> tuple[str, int]:
+    """The qualifier and the start of a figure's span with it; `at_least_after` is the
+    figure's match's group of that name."""
     # Six figures in seven have no qualifier phrase last before them: that is found
     # by string tests, several times faster than the search.
     if _may_end_in_qualifier(words_before):
@@ -454,9 +459,7 @@ def _qualifier(text: str, lower: str | None, start: int, end: int, words_before:
         m = _QUALIFIER_BEFORE.search(before, lower_before)
         if m:
             return _QUALIFIER_WORD[m.group("q").lower()], start - (len(before) - m.start())
-    if _QUALIFIER_AFTER.match(text, lower, end, end + 12):
-        return "at_least", start
-    return "exact", start
+    return ("exact" if at_least_after is None else "at_least"), start
 
 
 def _is_equivalent(text: str, previous: Figure | None, start: int) -> bool:
@@ -505,7 +508,7 @@ def find_figures(text: str) -> list[Figure]:
     """Every numeric expression in `text`, in order, classified by kind."""
     figures: list[Figure] = []
     lower = lowered(text)
-    for start, end, (cur_before, num, scale, cur_after, pct) in _figure_matches(text, lower):
+    for start, end, (cur_before, num, scale, cur_after, pct, at_least_after) in _figure_matches(text, lower):
         # Most figures are a plain run of ASCII digits (the regexes match no other digits).
         value = float(num) if num.isdigit() else parse_number(num)
         if value is None:
@@ -523,7 +526,7 @@ def find_figures(text: str) -> list[Figure]:
             kind = "equivalent" if _is_equivalent(text, figures[-1] if figures else None, start) else "money"
         else:
             kind = _kind(text, lower, start, end, num, value, bool(scale), words_before)
-        qualifier, qualifier_start = _qualifier(text, lower, start, end, words_before)
+        qualifier, qualifier_start = _qualifier(text, lower, start, words_before, at_least_after)
         figures.append(Figure(start, end, qualifier_start, text[start:end], value, kind, currency, qualifier))
     return figures
 
