@@ -273,14 +273,19 @@ def test_one_match_of_named_regexes_is_named_for_the_first_that_matches():
 @pytest.mark.parametrize("after", [
     "-plus", "-PLUS", "-Plus5", "-plush", "+", " or more", " Or More", "\tOR\n more", " or moreover", " and above",
     " AND ABOVE.", " and above-", "\u2003or more", " or", "", "plus", " or m\u00f6re",
+    "    or more", "     or more", "     or moreover", "      or more", "   and above", "   and aboveboard",
+    "    and above", "  and aboveboard", " -plus",
 ])
-def test_qualifier_after_is_matched_alike_in_the_lower_cased_text(after):
-    from etl.numbers import _QUALIFIER_AFTER, lowered
-    text = "5" + after
-    assert _QUALIFIER_AFTER.lower_case is not None
-    expected = _QUALIFIER_AFTER.pattern.match(text, 1, 13)
-    m = _QUALIFIER_AFTER.match(text, lowered(text), 1, 13)
-    assert (m and m.span()) == (expected and expected.span())
+def test_qualifier_after_is_read_within_the_12_characters_after_the_figure(after):
+    """The figure regex's look-ahead for "or more" and the like matches where a search
+    of the phrases in the 12 characters after the figure does, in the lower-cased text
+    and in text that cannot be lower-cased (a dotted capital I after the window)."""
+    import re
+    phrases_in_window = re.compile(r"-plus\b|\+|\s+or more\b|\s+and above\b", re.IGNORECASE | re.ASCII)
+    for tail in ("", " " * 14 + "\u0130"):
+        text = "5" + after + tail
+        expected = "at_least" if phrases_in_window.match(text, 1, 13) else "exact"
+        assert find_figures(text)[0].qualifier == expected, text
 
 
 @pytest.mark.parametrize("sentence", [
@@ -427,3 +432,14 @@ def test_a_figure_is_a_frozen_dataclass_of_its_fields_in_order():
     assert hash(figure) == hash(Figure(3, 5, 0, "12", 12.0, "count", None, "approx"))
     with pytest.raises(dataclasses.FrozenInstanceError):
         figure.kind = "money"
+
+
+def test_a_found_figure_is_the_figure_its_fields_make():
+    """find_figures fills in a figure's dict itself; it must be the one Figure(...) makes."""
+    names = [f.name for f in dataclasses.fields(Figure)]
+    for found in find_figures("In 2023 about 1,200 firms (up 5%) won US$3 bn, or RMB 20 billion."):
+        made = Figure(*(getattr(found, name) for name in names))
+        assert found == made and hash(found) == hash(made) and repr(found) == repr(made)
+        assert list(vars(found).items()) == list(vars(made).items())
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            found.value = 0.0
