@@ -390,3 +390,21 @@ def test_the_paragraph_is_asked_only_about_rules_whose_cue_matched():
     assert paragraph.asked == []
     assert classify("no cue at all for #", SimpleNamespace(kind="count"), paragraph) is None
     assert paragraph.asked == []
+
+
+def test_cue_text_of_a_figure_alone_and_of_a_figure_among_others():
+    """A figure alone in its sentence takes a shortcut; it must read as the general way would."""
+    from etl.indicators import cue_text
+    from etl.numbers import find_figures
+    text = "Last year more than 50 new firms and 3 R&D centres opened, up 4"
+    qualified, plain, last = find_figures(text)
+    assert qualified.qualifier_start < qualified.start
+    assert cue_text(text, 0, qualified, []) == "Last year # new firms and 3 R&D centres opened, up 4"
+    assert cue_text(text, 0, qualified, [plain]) == "Last year # new firms and § R&D centres opened, up 4"
+    assert cue_text(text, 0, plain, [qualified]) == "Last year more than § new firms and # R&D centres opened, up 4"
+    assert cue_text(text, 0, last, []) == "Last year more than 50 new firms and 3 R&D centres opened, up #"
+    sentence = text[10:]  # starts with the qualifier
+    assert cue_text(sentence, 10, qualified, []) == "# new firms and 3 R&D centres opened, up 4"
+    sentence = text[15:]  # starts inside the qualifier: the figure is not marked, alone or not
+    assert cue_text(sentence, 15, qualified, []) == sentence
+    assert cue_text(sentence, 15, qualified, [plain]) == "than 50 new firms and § R&D centres opened, up 4"
