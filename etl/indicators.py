@@ -131,20 +131,30 @@ def classify(text: str, figure: Figure, paragraph: Paragraph) -> Indicator | Non
     return None
 
 
-def _reach_before_figure(cue_source: str) -> int | None:
-    """How far before the figure's `#` a match of the cue can start, or None if unbounded
-    or the cue need not contain `#`.
+def _reaches_around_figure(cue_source: str) -> tuple[int | None, int | None]:
+    """How far before the figure's `#` a match of the cue can start, and how far past
+    the text's last `#` a search must read; each None if unbounded or if the cue need
+    not contain `#`.
 
     A cue text holds the figure as its first `#`, so a search can start that far
     before it: `Pattern.search(text, pos)` still sees the text before `pos` for
-    `\\b` and look-behinds, so it finds what a search from the start finds.
+    `\\b` and look-behinds, so it finds what a search from the start finds. A match
+    ends at most the width of what follows `#` in the cue past a `#`, and `\\b` or `$`
+    at its end read the character there and whether another follows: a search can
+    stop (`endpos`) two characters later and find the same, unless a look-ahead
+    would read further.
     """
     parsed = _parser.parse(cue_source)
     for i, (op, av) in enumerate(parsed.data):
         if op is _parser.LITERAL and av == ord("#"):
-            _, widest = _parser.SubPattern(parsed.state, parsed.data[:i]).getwidth()
-            return widest if widest < _parser.MAXREPEAT - 1 else None
-    return None
+            _, widest_before = _parser.SubPattern(parsed.state, parsed.data[:i]).getwidth()
+            _, widest_after = _parser.SubPattern(parsed.state, parsed.data[i + 1:]).getwidth()
+            looks_ahead = "(?=" in cue_source or "(?!" in cue_source
+            reach_before = widest_before if widest_before < _parser.MAXREPEAT - 1 else None
+            # From the `#`'s index: the `#`, what follows it, and the two characters `$` reads.
+            reach_after = 1 + widest_after + 2 if widest_after < _parser.MAXREPEAT - 1 and not looks_ahead else None
+            return reach_before, reach_after
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -155,10 +165,11 @@ class _KindCues:
     required strings of few cues: one scan finds which of the kind's strings a
     text holds, and so which cues can match (bit i stands for `cues[i]`). And
     most cues need `#` within a bounded distance of their start, so they are
-    searched from just before it.
+    searched from just before it, and many end within a bounded distance of it, so
+    the search stops just after it.
     """
-    # (cue, the search of its lower-cased regex, its reach before `#` or None, its rule)
-    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, Rule], ...]
+    # (cue, the search of its lower-cased regex, its reaches around `#` (each or None), its rule)
+    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, int | None, Rule], ...]
     # At each position, the longest required string that starts there ...
     required_finder: re.Pattern
     # ... and the cues that need it or a string it starts with.
@@ -179,9 +190,10 @@ def _cues_for_kind(kind: str) -> _KindCues:
                 needing[required] = needing.get(required, 0) | bit
             if not cue.required:
                 nothing |= bit
-            reach = _reach_before_figure(cue.lower_case.pattern) if cue.lower_case is not None else None
-            lower_case_search = cue.lower_case.search if cue.lower_case is not None else None
-            cues.append((cue, lower_case_search, reach, rule))
+            if cue.lower_case is not None:
+                cues.append((cue, cue.lower_case.search, *_reaches_around_figure(cue.lower_case.pattern), rule))
+            else:
+                cues.append((cue, None, None, None, rule))
         of_rule += [(1 << len(cues)) - (1 << first)] * len(rule.cues)
     # A trie tries longer strings first, and one match is reported per position.
     finder = re.compile(f"(?=({trie_alternation(sorted(needing))}))")
@@ -213,16 +225,18 @@ def _matching_rules(text: str, kind: str) -> tuple[Rule, ...]:
     candidates = kind_cues.cues_needing_nothing
     for found in kind_cues.required_finder.findall(lower):
         candidates |= kind_cues.cues_needing[found]
-    figure_at = lower.find("#")
+    figure_at, last_hash_at = lower.find("#"), lower.rfind("#")
     while candidates:
         i = (candidates & -candidates).bit_length() - 1
-        cue, lower_case_search, reach, rule = kind_cues.cues[i]
-        if reach is None:
+        cue, lower_case_search, reach_before, reach_after, rule = kind_cues.cues[i]
+        if reach_before is None and reach_after is None:
             found = cue.search(text, lower)
         elif figure_at < 0:
             found = None
         else:
-            found = lower_case_search(lower, figure_at - reach if figure_at > reach else 0)
+            found = lower_case_search(
+                lower, figure_at - reach_before if reach_before is not None and figure_at > reach_before else 0,
+                last_hash_at + reach_after if reach_after is not None else len(lower))
         if found:
             matching.append(rule)
             if rule.requires is None:

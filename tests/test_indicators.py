@@ -347,6 +347,12 @@ CUE_TEXTS = [
     "\u017fet up # new firms", "\u212aorea: # new foreign-invested enterprises", "#", "",
     "The district hosted # investment promotion events and signed \u00a7 projects; # partners joined",
     "Actually used FDI stood at #", "# square metres of floor space", "# visitors attended; attendance was \u00a7",
+    # Searches stop a cue's width past the last `#`: matches ending at or just before it, or at a later `#`.
+    "Actually used FDI stood at # in total", "Actually used FDI stood at #, and \u00a7 the year before",
+    "New foreign-invested projects totalled #\n", "# and # new foreign-invested enterprises were set up",
+    "Foreign direct investment: \u00a7 this year, while since the 1990s # to date and # in all",
+    "The # square metres of floor", "# floor space and # office space", "The district attracted # attendees.",
+    "#" + " and more".ljust(60) + "since China's reform and openings",   # a `\b` read just past a cue's width
 ]
 
 
