@@ -163,20 +163,30 @@ class _KindCues:
 
     Two tests skip most cues without running them. Most cue texts hold the
     required strings of few cues: one scan finds which of the kind's strings a
-    text holds, and so which cues can match (bit i stands for `cues[i]`). And
-    most cues need `#` within a bounded distance of their start, so they are
-    searched from just before it, and many end within a bounded distance of it, so
-    the search stops just after it.
+    text may hold, `in` tells which it holds, and so which cues can match (bit i
+    stands for `cues[i]`). And most cues need `#` within a bounded distance of
+    their start, so they are searched from just before it, and many end within a
+    bounded distance of it, so the search stops just after it.
     """
     # (cue, the search of its lower-cased regex, its reaches around `#` (each or None), its rule)
     cues: tuple[tuple[CaselessPattern, Callable | None, int | None, int | None, Rule], ...]
-    # At each position, the longest required string that starts there ...
-    required_finder: re.Pattern
-    # ... and the cues that need it or a string it starts with.
-    cues_needing: dict[str, int]
+    # Finds the gates (`_gate`) of the required strings, without overlaps ...
+    gate_finder: re.Pattern
+    # ... and for each gate, the required strings that may be where it was found, with
+    # the cues that need each.
+    strings_at_gate: dict[str, tuple[tuple[str, int], ...]]
     cues_needing_nothing: int
     # For each cue, the cues of its rule.
     cues_of_rule: tuple[int, ...]
+
+    def cues_that_may_match(self, lower: str) -> int:
+        """The cues that need nothing or a required string that `lower` holds."""
+        candidates = self.cues_needing_nothing
+        for gate in self.gate_finder.findall(lower):
+            for required, cues_needing_it in self.strings_at_gate[gate]:
+                if required in lower:
+                    candidates |= cues_needing_it
+        return candidates
 
 
 @cache
@@ -195,14 +205,33 @@ def _cues_for_kind(kind: str) -> _KindCues:
             else:
                 cues.append((cue, None, None, None, rule))
         of_rule += [(1 << len(cues)) - (1 << first)] * len(rule.cues)
-    # A trie tries longer strings first, and one match is reported per position.
-    finder = re.compile(f"(?=({trie_alternation(sorted(needing))}))")
-    cues_needing = {found: 0 for found in needing}
-    for found in cues_needing:
-        for string, cues_of_string in needing.items():
-            if found.startswith(string):
-                cues_needing[found] |= cues_of_string
-    return _KindCues(tuple(cues), finder, cues_needing, nothing, tuple(of_rule))
+    gates = {required: _gate(required) for required in needing}
+    strings_at_gate = {
+        # The scan resumes after the gate it found, so it misses a gate that starts inside that one.
+        found: tuple((required, needing[required]) for required, gate in gates.items()
+                     if any(gate.startswith(found[i:]) for i in range(len(found))))
+        for found in set(gates.values())}
+    finder = re.compile(trie_alternation(sorted(strings_at_gate)))
+    return _KindCues(tuple(cues), finder, strings_at_gate, nothing, tuple(of_rule))
+
+
+# The space and the letters, the most common in English text first; other characters are rarer.
+_CHARACTERS_BY_COMMONNESS = " etaoinshrdlcumwfgypbvkjxqz"
+
+
+def _gate(required: str) -> str:
+    """The three characters of `required` from its least common character with two after it.
+
+    A scan for the required strings themselves tries each position of a text
+    (they start with the letters most words start with); a scan for their gates
+    skips, inside the regex engine, each position whose character starts no gate:
+    two in three of a cue text's. Where a gate is found, `in` tells which strings are there.
+    """
+    def commonness(i: int) -> int:
+        found = _CHARACTERS_BY_COMMONNESS.find(required[i])
+        return len(_CHARACTERS_BY_COMMONNESS) if found < 0 else found
+    start = max(range(len(required) - 2), key=commonness)
+    return required[start:start + 3]
 
 
 # Press releases repeat their sentences, and cue texts (figures blanked) repeat more:
@@ -222,9 +251,7 @@ def _matching_rules(text: str, kind: str) -> tuple[Rule, ...]:
                 if rule.requires is None:
                     break
         return tuple(matching)
-    candidates = kind_cues.cues_needing_nothing
-    for found in kind_cues.required_finder.findall(lower):
-        candidates |= kind_cues.cues_needing[found]
+    candidates = kind_cues.cues_that_may_match(lower)
     figure_at, last_hash_at = lower.find("#"), lower.rfind("#")
     while candidates:
         i = (candidates & -candidates).bit_length() - 1

@@ -414,3 +414,23 @@ def test_cue_text_of_a_figure_alone_and_of_a_figure_among_others():
     sentence = text[15:]  # starts inside the qualifier: the figure is not marked, alone or not
     assert cue_text(sentence, 15, qualified, []) == sentence
     assert cue_text(sentence, 15, qualified, [plain]) == "than 50 new firms and § R&D centres opened, up 4"
+
+
+@pytest.mark.parametrize("kind", ["count", "money", "area"])
+def test_the_gate_scan_finds_every_required_string_even_where_gates_overlap(kind):
+    """The scan for gates does not overlap its finds, and a required string may start
+    inside another's gate: the cues it lets through must be those a test of every
+    required string lets through, on texts of one string, two strings run together
+    and two strings sharing one or two characters."""
+    from etl.indicators import _cues_for_kind
+    kind_cues = _cues_for_kind(kind)
+    cue_required = [cue.required or () for cue, *_ in kind_cues.cues]
+    strings = sorted({required for requireds in cue_required for required in requireds})
+    texts = [*CUE_TEXTS, *strings]
+    texts += [first + second[shared:] for first in strings for second in strings for shared in (0, 1, 2)
+              if first.endswith(second[:shared])]
+    for text in texts:
+        lower = text.lower()
+        expected = sum(1 << i for i, requireds in enumerate(cue_required)
+                       if not requireds or any(required in lower for required in requireds))
+        assert kind_cues.cues_that_may_match(lower) == expected, (kind, text)
