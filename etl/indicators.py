@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from etl.numbers import CaselessPattern, Figure, lowered, trie_alternation
+from etl.numbers import CaselessPattern, Figure, lowered, required_strings, trie_alternation
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 UNIT_KIND = {"USD": "money", "sqm": "area", "count": "count", "batches": "count"}
@@ -196,9 +196,10 @@ def _cues_for_kind(kind: str) -> _KindCues:
         first = len(cues)
         for cue in rule.cues:
             bit = 1 << len(cues)
-            for required in cue.required or ():
-                needing[required] = needing.get(required, 0) | bit
-            if not cue.required:
+            required = _required_strings(cue)
+            for string in required:
+                needing[string] = needing.get(string, 0) | bit
+            if not required:
                 nothing |= bit
             if cue.lower_case is not None:
                 cues.append((cue, cue.lower_case.search, *_reaches_around_figure(cue.lower_case.pattern), rule))
@@ -213,6 +214,20 @@ def _cues_for_kind(kind: str) -> _KindCues:
         for found in set(gates.values())}
     finder = re.compile(trie_alternation(sorted(strings_at_gate)))
     return _KindCues(tuple(cues), finder, strings_at_gate, nothing, tuple(of_rule))
+
+
+def _required_strings(cue: CaselessPattern) -> tuple[str, ...]:
+    """Strings one of which every match of the cue holds, or none.
+
+    The gate scan tells many strings apart as cheaply as few, so unlike
+    `CaselessPattern.required` (a loop of `in` tests) these are not capped at
+    eight: the cue of a list of nouns such as "visitors|representatives|people|..."
+    is then run only on the texts that hold one.
+    """
+    if cue.lower_case is None:
+        return ()
+    required = required_strings(cue.lower_case.pattern)
+    return required if required and min(map(len, required)) >= 3 else ()
 
 
 # The space and the letters, the most common in English text first; other characters are rarer.

@@ -422,9 +422,9 @@ def test_the_gate_scan_finds_every_required_string_even_where_gates_overlap(kind
     inside another's gate: the cues it lets through must be those a test of every
     required string lets through, on texts of one string, two strings run together
     and two strings sharing one or two characters."""
-    from etl.indicators import _cues_for_kind
+    from etl.indicators import _cues_for_kind, _required_strings
     kind_cues = _cues_for_kind(kind)
-    cue_required = [cue.required or () for cue, *_ in kind_cues.cues]
+    cue_required = [_required_strings(cue) for cue, *_ in kind_cues.cues]
     strings = sorted({required for requireds in cue_required for required in requireds})
     texts = [*CUE_TEXTS, *strings]
     texts += [first + second[shared:] for first in strings for second in strings for shared in (0, 1, 2)
