@@ -166,9 +166,14 @@ class _KindCues:
     text may hold, `in` tells which it holds, and so which cues can match (bit i
     stands for `cues[i]`). And most cues need `#` within a bounded distance of
     their start, so they are searched from just before it, and many end within a
-    bounded distance of it, so the search stops just after it.
+    bounded distance of it, so the search stops just after it. A search of a
+    cue that need not end near `#` would try every start up to the text's end,
+    though no match starts after the text's last `#`; when that is its only
+    `#`, the cue is matched instead from the first start that can match,
+    behind up to that many characters other than `#` (`_matched_from_reach`).
     """
-    # (cue, the search of its lower-cased regex, its reaches around `#` (each or None), its rule)
+    # (cue, the search of its lower-cased regex or its `_matched_from_reach`, its reaches
+    # around `#` (each or None), its rule)
     cues: tuple[tuple[CaselessPattern, Callable | None, int | None, int | None, Rule], ...]
     # Finds the gates (`_gate`) of the required strings, without overlaps ...
     gate_finder: re.Pattern
@@ -201,10 +206,13 @@ def _cues_for_kind(kind: str) -> _KindCues:
                 needing[string] = needing.get(string, 0) | bit
             if not required:
                 nothing |= bit
-            if cue.lower_case is not None:
-                cues.append((cue, cue.lower_case.search, *_reaches_around_figure(cue.lower_case.pattern), rule))
-            else:
+            if cue.lower_case is None:
                 cues.append((cue, None, None, None, rule))
+                continue
+            reach_before, reach_after = _reaches_around_figure(cue.lower_case.pattern)
+            search = (_matched_from_reach(cue.lower_case.pattern, reach_before) if reach_before and reach_after is None
+                      else cue.lower_case.search)
+            cues.append((cue, search, reach_before, reach_after, rule))
         of_rule += [(1 << len(cues)) - (1 << first)] * len(rule.cues)
     gates = {required: _gate(required) for required in needing}
     strings_at_gate = {
@@ -214,6 +222,16 @@ def _cues_for_kind(kind: str) -> _KindCues:
         for found in set(gates.values())}
     finder = re.compile(trie_alternation(sorted(strings_at_gate)))
     return _KindCues(tuple(cues), finder, strings_at_gate, nothing, tuple(of_rule))
+
+
+def _matched_from_reach(lower_case_source: str, reach_before: int) -> Callable:
+    """`match(text, pos, endpos)` of the cue behind up to `reach_before` characters other than `#`.
+
+    Matched from `reach_before` before a text's only `#`, it tries the cue at each
+    start up to the `#`, as a search from there would, and no further; only its
+    truth is read, not its span.
+    """
+    return re.compile(f"[^#]{{0,{reach_before}}}?(?:{lower_case_source})").match
 
 
 def _required_strings(cue: CaselessPattern) -> tuple[str, ...]:
@@ -270,13 +288,15 @@ def _matching_rules(text: str, kind: str) -> tuple[Rule, ...]:
     figure_at, last_hash_at = lower.find("#"), lower.rfind("#")
     while candidates:
         i = (candidates & -candidates).bit_length() - 1
-        cue, lower_case_search, reach_before, reach_after, rule = kind_cues.cues[i]
+        cue, find_in_lower, reach_before, reach_after, rule = kind_cues.cues[i]
         if reach_before is None and reach_after is None:
             found = cue.search(text, lower)
         elif figure_at < 0:
             found = None
+        elif reach_after is None and reach_before and figure_at != last_hash_at:
+            found = cue.search(text, lower, figure_at - reach_before if figure_at > reach_before else 0)
         else:
-            found = lower_case_search(
+            found = find_in_lower(
                 lower, figure_at - reach_before if reach_before is not None and figure_at > reach_before else 0,
                 last_hash_at + reach_after if reach_after is not None else len(lower))
         if found:

@@ -353,6 +353,9 @@ CUE_TEXTS = [
     "Foreign direct investment: \u00a7 this year, while since the 1990s # to date and # in all",
     "The # square metres of floor", "# floor space and # office space", "The district attracted # attendees.",
     "#" + " and more".ljust(60) + "since China's reform and openings",   # a `\b` read just past a cue's width
+    # Cues that start a bounded way before `#` are matched from there when the text has one `#`.
+    "Established an additional # regional headquarters", "Established an additional #, 12 regional HQs",
+    "# firms; established an additional # regional headquarters", "Drew # visitors", "Drew # and # visitors",
 ]
 
 
