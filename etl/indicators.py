@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from etl.numbers import CaselessPattern, Figure, lowered, trie_alternation
+from etl.numbers import CaselessPattern, Figure, lowered, required_strings, trie_alternation
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 UNIT_KIND = {"USD": "money", "sqm": "area", "count": "count", "batches": "count"}
@@ -81,6 +81,10 @@ def rules() -> tuple[Rule, ...]:
 
 def cue_text(sentence: str, sentence_start: int, target: Figure, others: list[Figure]) -> str:
     """The sentence with `target` (and its qualifier) as `#`, other figures as `§`."""
+    if not others:
+        # Nine figures in ten are alone in their sentence: two slices, not a sort and a join.
+        start = target.qualifier_start - sentence_start
+        return sentence if start < 0 else sentence[:start] + "#" + sentence[target.end - sentence_start:]
     pieces, cursor = [], sentence_start
     for fig in sorted([target, *others], key=lambda f: f.qualifier_start):
         start = fig.qualifier_start if fig is target else fig.start
@@ -127,20 +131,30 @@ def classify(text: str, figure: Figure, paragraph: Paragraph) -> Indicator | Non
     return None
 
 
-def _reach_before_figure(cue_source: str) -> int | None:
-    """How far before the figure's `#` a match of the cue can start, or None if unbounded
-    or the cue need not contain `#`.
+def _reaches_around_figure(cue_source: str) -> tuple[int | None, int | None]:
+    """How far before the figure's `#` a match of the cue can start, and how far past
+    the text's last `#` a search must read; each None if unbounded or if the cue need
+    not contain `#`.
 
     A cue text holds the figure as its first `#`, so a search can start that far
     before it: `Pattern.search(text, pos)` still sees the text before `pos` for
-    `\\b` and look-behinds, so it finds what a search from the start finds.
+    `\\b` and look-behinds, so it finds what a search from the start finds. A match
+    ends at most the width of what follows `#` in the cue past a `#`, and `\\b` or `$`
+    at its end read the character there and whether another follows: a search can
+    stop (`endpos`) two characters later and find the same, unless a look-ahead
+    would read further.
     """
     parsed = _parser.parse(cue_source)
     for i, (op, av) in enumerate(parsed.data):
         if op is _parser.LITERAL and av == ord("#"):
-            _, widest = _parser.SubPattern(parsed.state, parsed.data[:i]).getwidth()
-            return widest if widest < _parser.MAXREPEAT - 1 else None
-    return None
+            _, widest_before = _parser.SubPattern(parsed.state, parsed.data[:i]).getwidth()
+            _, widest_after = _parser.SubPattern(parsed.state, parsed.data[i + 1:]).getwidth()
+            looks_ahead = "(?=" in cue_source or "(?!" in cue_source
+            reach_before = widest_before if widest_before < _parser.MAXREPEAT - 1 else None
+            # From the `#`'s index: the `#`, what follows it, and the two characters `$` reads.
+            reach_after = 1 + widest_after + 2 if widest_after < _parser.MAXREPEAT - 1 and not looks_ahead else None
+            return reach_before, reach_after
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -149,19 +163,35 @@ class _KindCues:
 
     Two tests skip most cues without running them. Most cue texts hold the
     required strings of few cues: one scan finds which of the kind's strings a
-    text holds, and so which cues can match (bit i stands for `cues[i]`). And
-    most cues need `#` within a bounded distance of their start, so they are
-    searched from just before it.
+    text may hold, `in` tells which it holds, and so which cues can match (bit i
+    stands for `cues[i]`). And most cues need `#` within a bounded distance of
+    their start, so they are searched from just before it, and many end within a
+    bounded distance of it, so the search stops just after it. A search of a
+    cue that need not end near `#` would try every start up to the text's end,
+    though no match starts after the text's last `#`; when that is its only
+    `#`, the cue is matched instead from the first start that can match,
+    behind up to that many characters other than `#` (`_matched_from_reach`).
     """
-    # (cue, the search of its lower-cased regex, its reach before `#` or None, its rule)
-    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, Rule], ...]
-    # At each position, the longest required string that starts there ...
-    required_finder: re.Pattern
-    # ... and the cues that need it or a string it starts with.
-    cues_needing: dict[str, int]
+    # (cue, the search of its lower-cased regex or its `_matched_from_reach`, its reaches
+    # around `#` (each or None), its rule)
+    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, int | None, Rule], ...]
+    # Finds the gates (`_gate`) of the required strings, without overlaps ...
+    gate_finder: re.Pattern
+    # ... and for each gate, the required strings that may be where it was found, with
+    # the cues that need each.
+    strings_at_gate: dict[str, tuple[tuple[str, int], ...]]
     cues_needing_nothing: int
     # For each cue, the cues of its rule.
     cues_of_rule: tuple[int, ...]
+
+    def cues_that_may_match(self, lower: str) -> int:
+        """The cues that need nothing or a required string that `lower` holds."""
+        candidates = self.cues_needing_nothing
+        for gate in self.gate_finder.findall(lower):
+            for required, cues_needing_it in self.strings_at_gate[gate]:
+                if required in lower:
+                    candidates |= cues_needing_it
+        return candidates
 
 
 @cache
@@ -171,22 +201,70 @@ def _cues_for_kind(kind: str) -> _KindCues:
         first = len(cues)
         for cue in rule.cues:
             bit = 1 << len(cues)
-            for required in cue.required or ():
-                needing[required] = needing.get(required, 0) | bit
-            if not cue.required:
+            required = _required_strings(cue)
+            for string in required:
+                needing[string] = needing.get(string, 0) | bit
+            if not required:
                 nothing |= bit
-            reach = _reach_before_figure(cue.lower_case.pattern) if cue.lower_case is not None else None
-            lower_case_search = cue.lower_case.search if cue.lower_case is not None else None
-            cues.append((cue, lower_case_search, reach, rule))
+            if cue.lower_case is None:
+                cues.append((cue, None, None, None, rule))
+                continue
+            reach_before, reach_after = _reaches_around_figure(cue.lower_case.pattern)
+            search = (_matched_from_reach(cue.lower_case.pattern, reach_before) if reach_before and reach_after is None
+                      else cue.lower_case.search)
+            cues.append((cue, search, reach_before, reach_after, rule))
         of_rule += [(1 << len(cues)) - (1 << first)] * len(rule.cues)
-    # A trie tries longer strings first, and one match is reported per position.
-    finder = re.compile(f"(?=({trie_alternation(sorted(needing))}))")
-    cues_needing = {found: 0 for found in needing}
-    for found in cues_needing:
-        for string, cues_of_string in needing.items():
-            if found.startswith(string):
-                cues_needing[found] |= cues_of_string
-    return _KindCues(tuple(cues), finder, cues_needing, nothing, tuple(of_rule))
+    gates = {required: _gate(required) for required in needing}
+    strings_at_gate = {
+        # The scan resumes after the gate it found, so it misses a gate that starts inside that one.
+        found: tuple((required, needing[required]) for required, gate in gates.items()
+                     if any(gate.startswith(found[i:]) for i in range(len(found))))
+        for found in set(gates.values())}
+    finder = re.compile(trie_alternation(sorted(strings_at_gate)))
+    return _KindCues(tuple(cues), finder, strings_at_gate, nothing, tuple(of_rule))
+
+
+def _matched_from_reach(lower_case_source: str, reach_before: int) -> Callable:
+    """`match(text, pos, endpos)` of the cue behind up to `reach_before` characters other than `#`.
+
+    Matched from `reach_before` before a text's only `#`, it tries the cue at each
+    start up to the `#`, as a search from there would, and no further; only its
+    truth is read, not its span.
+    """
+    return re.compile(f"[^#]{{0,{reach_before}}}?(?:{lower_case_source})").match
+
+
+def _required_strings(cue: CaselessPattern) -> tuple[str, ...]:
+    """Strings one of which every match of the cue holds, or none.
+
+    The gate scan tells many strings apart as cheaply as few, so unlike
+    `CaselessPattern.required` (a loop of `in` tests) these are not capped at
+    eight: the cue of a list of nouns such as "visitors|representatives|people|..."
+    is then run only on the texts that hold one.
+    """
+    if cue.lower_case is None:
+        return ()
+    required = required_strings(cue.lower_case.pattern)
+    return required if required and min(map(len, required)) >= 3 else ()
+
+
+# The space and the letters, the most common in English text first; other characters are rarer.
+_CHARACTERS_BY_COMMONNESS = " etaoinshrdlcumwfgypbvkjxqz"
+
+
+def _gate(required: str) -> str:
+    """The three characters of `required` from its least common character with two after it.
+
+    A scan for the required strings themselves tries each position of a text
+    (they start with the letters most words start with); a scan for their gates
+    skips, inside the regex engine, each position whose character starts no gate:
+    two in three of a cue text's. Where a gate is found, `in` tells which strings are there.
+    """
+    def commonness(i: int) -> int:
+        found = _CHARACTERS_BY_COMMONNESS.find(required[i])
+        return len(_CHARACTERS_BY_COMMONNESS) if found < 0 else found
+    start = max(range(len(required) - 2), key=commonness)
+    return required[start:start + 3]
 
 
 # Press releases repeat their sentences, and cue texts (figures blanked) repeat more:
@@ -206,19 +284,21 @@ def _matching_rules(text: str, kind: str) -> tuple[Rule, ...]:
                 if rule.requires is None:
                     break
         return tuple(matching)
-    candidates = kind_cues.cues_needing_nothing
-    for found in kind_cues.required_finder.findall(lower):
-        candidates |= kind_cues.cues_needing[found]
-    figure_at = lower.find("#")
+    candidates = kind_cues.cues_that_may_match(lower)
+    figure_at, last_hash_at = lower.find("#"), lower.rfind("#")
     while candidates:
         i = (candidates & -candidates).bit_length() - 1
-        cue, lower_case_search, reach, rule = kind_cues.cues[i]
-        if reach is None:
+        cue, find_in_lower, reach_before, reach_after, rule = kind_cues.cues[i]
+        if reach_before is None and reach_after is None:
             found = cue.search(text, lower)
         elif figure_at < 0:
             found = None
+        elif reach_after is None and reach_before and figure_at != last_hash_at:
+            found = cue.search(text, lower, figure_at - reach_before if figure_at > reach_before else 0)
         else:
-            found = lower_case_search(lower, figure_at - reach if figure_at > reach else 0)
+            found = find_in_lower(
+                lower, figure_at - reach_before if reach_before is not None and figure_at > reach_before else 0,
+                last_hash_at + reach_after if reach_after is not None else len(lower))
         if found:
             matching.append(rule)
             if rule.requires is None:

@@ -347,6 +347,15 @@ CUE_TEXTS = [
     "\u017fet up # new firms", "\u212aorea: # new foreign-invested enterprises", "#", "",
     "The district hosted # investment promotion events and signed \u00a7 projects; # partners joined",
     "Actually used FDI stood at #", "# square metres of floor space", "# visitors attended; attendance was \u00a7",
+    # Searches stop a cue's width past the last `#`: matches ending at or just before it, or at a later `#`.
+    "Actually used FDI stood at # in total", "Actually used FDI stood at #, and \u00a7 the year before",
+    "New foreign-invested projects totalled #\n", "# and # new foreign-invested enterprises were set up",
+    "Foreign direct investment: \u00a7 this year, while since the 1990s # to date and # in all",
+    "The # square metres of floor", "# floor space and # office space", "The district attracted # attendees.",
+    "#" + " and more".ljust(60) + "since China's reform and openings",   # a `\b` read just past a cue's width
+    # Cues that start a bounded way before `#` are matched from there when the text has one `#`.
+    "Established an additional # regional headquarters", "Established an additional #, 12 regional HQs",
+    "# firms; established an additional # regional headquarters", "Drew # visitors", "Drew # and # visitors",
 ]
 
 
@@ -390,3 +399,41 @@ def test_the_paragraph_is_asked_only_about_rules_whose_cue_matched():
     assert paragraph.asked == []
     assert classify("no cue at all for #", SimpleNamespace(kind="count"), paragraph) is None
     assert paragraph.asked == []
+
+
+def test_cue_text_of_a_figure_alone_and_of_a_figure_among_others():
+    """A figure alone in its sentence takes a shortcut; it must read as the general way would."""
+    from etl.indicators import cue_text
+    from etl.numbers import find_figures
+    text = "Last year more than 50 new firms and 3 R&D centres opened, up 4"
+    qualified, plain, last = find_figures(text)
+    assert qualified.qualifier_start < qualified.start
+    assert cue_text(text, 0, qualified, []) == "Last year # new firms and 3 R&D centres opened, up 4"
+    assert cue_text(text, 0, qualified, [plain]) == "Last year # new firms and § R&D centres opened, up 4"
+    assert cue_text(text, 0, plain, [qualified]) == "Last year more than § new firms and # R&D centres opened, up 4"
+    assert cue_text(text, 0, last, []) == "Last year more than 50 new firms and 3 R&D centres opened, up #"
+    sentence = text[10:]  # starts with the qualifier
+    assert cue_text(sentence, 10, qualified, []) == "# new firms and 3 R&D centres opened, up 4"
+    sentence = text[15:]  # starts inside the qualifier: the figure is not marked, alone or not
+    assert cue_text(sentence, 15, qualified, []) == sentence
+    assert cue_text(sentence, 15, qualified, [plain]) == "than 50 new firms and § R&D centres opened, up 4"
+
+
+@pytest.mark.parametrize("kind", ["count", "money", "area"])
+def test_the_gate_scan_finds_every_required_string_even_where_gates_overlap(kind):
+    """The scan for gates does not overlap its finds, and a required string may start
+    inside another's gate: the cues it lets through must be those a test of every
+    required string lets through, on texts of one string, two strings run together
+    and two strings sharing one or two characters."""
+    from etl.indicators import _cues_for_kind, _required_strings
+    kind_cues = _cues_for_kind(kind)
+    cue_required = [_required_strings(cue) for cue, *_ in kind_cues.cues]
+    strings = sorted({required for requireds in cue_required for required in requireds})
+    texts = [*CUE_TEXTS, *strings]
+    texts += [first + second[shared:] for first in strings for second in strings for shared in (0, 1, 2)
+              if first.endswith(second[:shared])]
+    for text in texts:
+        lower = text.lower()
+        expected = sum(1 << i for i, requireds in enumerate(cue_required)
+                       if not requireds or any(required in lower for required in requireds))
+        assert kind_cues.cues_that_may_match(lower) == expected, (kind, text)
