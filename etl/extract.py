@@ -43,13 +43,17 @@ def _abbreviation_then(tail: str, longest: int) -> list[str]:
 # the seven characters before a stop or a line break, so "approx." before a line break
 # (eight with it) ends a sentence. The pattern opens with one character set
 # so the regex engine can skip ahead to it; where the only stops are full stops, a pattern
-# opening with "." finds the same ends faster (it skips ahead as `str.find` does).
+# opening with "." finds the same ends faster (it skips ahead as `str.find` does). That
+# holds in a text with a line break but none before a list item, which `_LIST_ITEM_BREAK`
+# finds wherever `_SENTENCE_END` could (and where a paragraph's end hides the item).
+_LIST_ITEM = r"[ \t]*(?:[-*\u2022\u00b7]|\d{1,2}[.)])\s"
 _ABBREVIATION_STOP = "(?P<abbreviation>" + "|".join(f"(?<={a})" for a in _abbreviation_then(".", 7)) + ")?"
 _NO_ABBREVIATION_BEFORE_BREAK = "".join(f"(?<!{a})" for a in _abbreviation_then(".\n", 7))
 _SENTENCE_END = re.compile(
     rf"[.!?\n](?:(?<=[.!?]){_ABBREVIATION_STOP}[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])"
-    rf"|(?<=\n)(?=[ \t]*(?:[-*\u2022\u00b7]|\d{{1,2}}[.)])\s){_NO_ABBREVIATION_BEFORE_BREAK})")
+    rf"|(?<=\n)(?={_LIST_ITEM}){_NO_ABBREVIATION_BEFORE_BREAK})")
 _FULL_STOP_END = re.compile(rf"\.{_ABBREVIATION_STOP}[\"')\]]*(?P<spacing>\s+)(?=[\"'(\[]?[A-Z0-9])")
+_LIST_ITEM_BREAK = re.compile(rf"\n(?={_LIST_ITEM})")
 # "- New FIEs: 512 (up 7.1%)": in a list item the label before the colon names the figure.
 _LABEL_VALUE = re.compile(r"^\s*(?:[-*\u2022\u00b7]\s*|\d{1,2}[.)]\s*)?(?P<label>[^:#§\n]{3,90}):\s*#(?P<rest>[^#§]*)$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
@@ -72,6 +76,7 @@ _NON_WORD = re.compile(r"\W+")
 # byte table for bytes.translate, which reads 256 bytes where str.translate reads a dict.
 _ASCII_KEY = bytes(ord(c.lower()) if c.isalnum() or c == "_" else ord(" ") for c in map(chr, range(128))) + bytes(
     range(128, 256))
+_ASCII_NON_WORD = bytes(c for c in range(128) if _ASCII_KEY[c] == ord(" "))
 _INHERITABLE = {"full_year", "part_year", "year_to_date"}
 _NEWNESS = re.compile(r"\bnew(?:ly)?\b|\bthis year\b|\bsince\b|\bso far\b", re.IGNORECASE)
 
@@ -164,32 +169,42 @@ class _RepeatedSentences:
     """Which sentences of a text repeat an earlier one: the same `_sentence_key`.
 
     Press releases repeat a sentence now and then, so nearly every sentence is
-    new. A sentence's letters and digits run together (its key without the
-    spaces) tell a new one at a third of the cost of splitting it into words;
-    words are compared only between sentences whose letters are the same.
+    new. In ASCII text a sentence's letters and digits run together (its key
+    without the spaces, one `bytes.translate` of its slice) tell a new one at a
+    fraction of the cost of splitting it into words; words are compared only
+    between sentences whose letters are the same.
     """
 
     def __init__(self, text: str):
-        self._text, self._key_source = text, _key_source(text)
-        self._spans_by_letters: dict[str, list[tuple[int, int]]] = {}
-        self._keys: set[tuple[str, ...]] = set()   # for text `_key_source` cannot read
+        self._text = text
+        self._ascii = text.encode("ascii") if text.isascii() else None
+        self._first_by_letters: dict[bytes, tuple[int, int]] = {}
+        self._all_by_letters: dict[bytes, list[tuple[int, int]]] = {}  # only letters seen twice
+        self._key_source: str | None = None  # made for the first letters seen twice
+        self._keys: set[tuple[str, ...]] = set()   # for text that is not ASCII
 
     def repeats_earlier(self, start: int, end: int) -> bool:
         """Whether text[start:end] repeats a sentence asked about before; it is remembered."""
-        source = self._key_source
-        if source is None:
+        if self._ascii is None:
             key = _sentence_key(self._text[start:end])
             if key in self._keys:
                 return True
             self._keys.add(key)
             return False
-        sentence = source[start:end]
-        spans = self._spans_by_letters.setdefault(sentence.replace(" ", ""), [])
-        if spans:
-            words = sentence.split()
-            if any(source[s:e].split() == words for s, e in spans):
-                return True
-        spans.append((start, end))
+        span = (start, end)
+        letters = self._ascii[start:end].translate(_ASCII_KEY, _ASCII_NON_WORD)
+        first = self._first_by_letters.setdefault(letters, span)
+        return first is not span and self._same_letters_repeat(letters, first, span)
+
+    def _same_letters_repeat(self, letters: bytes, first: tuple[int, int], span: tuple[int, int]) -> bool:
+        if self._key_source is None:
+            self._key_source = _key_source(self._text)
+        source = self._key_source
+        words = source[span[0]:span[1]].split()
+        spans = self._all_by_letters.setdefault(letters, [first])
+        if any(source[s:e].split() == words for s, e in spans):
+            return True
+        spans.append(span)
         return False
 
 
@@ -204,10 +219,17 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _only_full_stops(text: str) -> bool:
+    """Whether every sentence of `text` ends at a full stop: no "!" or "?", no list item after a line break."""
+    return "!" not in text and "?" not in text and not _LIST_ITEM_BREAK.search(text)
+
+
+def _sentence_spans(text: str, start: int, end: int, only_full_stops: bool = False) -> list[tuple[int, int]]:
+    """The sentences of text[start:end]; `only_full_stops` when `_only_full_stops(text)`,
+    else text[start:end] is read for other stops (three finds cost more than the split)."""
     spans, cursor = [], start
-    only_full_stops = text.find("!", start, end) < 0 and text.find("?", start, end) < 0 and text.find(
-        "\n", start, end) < 0
+    only_full_stops = only_full_stops or text.find("!", start, end) < 0 and text.find(
+        "?", start, end) < 0 and text.find("\n", start, end) < 0
     for m in (_FULL_STOP_END if only_full_stops else _SENTENCE_END).finditer(text, start, end):
         if m.start("abbreviation") < 0:
             stop, resume = m.span("spacing") if m.lastindex else m.span()
@@ -366,9 +388,10 @@ def extract(article: Article) -> Extraction:
     seen_facts: dict[tuple, int] = {}  # dedupe key -> index in facts
     figure_index = 0
 
+    only_full_stops = _only_full_stops(folded)
     for p_start, p_end in paragraph_spans:
         paragraph = None  # made for the paragraph's first candidate figure: most have none
-        for s_start, s_end in _sentence_spans(folded, p_start, p_end):
+        for s_start, s_end in _sentence_spans(folded, p_start, p_end, only_full_stops):
             while figure_index < len(all_figures) and all_figures[figure_index].start < s_start:
                 figure_index += 1
             in_sentence = []

@@ -30,6 +30,30 @@ def test_sentences_end_at_stops_before_capitals_but_not_after_abbreviations(text
     assert [text[start:end] for start, end in _sentence_spans(text, 0, len(text))] == sentences
 
 
+_SPLIT_PIECES = [".", ". ", "\n", "\n\n", " ", "- ", "\u2022 ", "1. ", "12) ", "Co.", "U.S.", "approx.", "A", "grew",
+                 "5", "\"", "(", "!", "? "]
+
+
+def test_where_the_only_stops_are_full_stops_the_full_stop_pattern_splits_alike():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from etl.extract import _only_full_stops, _sentence_spans
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(_SPLIT_PIECES), max_size=14).map("".join), st.data())
+    def check(text, data):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, len(text)))
+        if _only_full_stops(text):
+            assert _sentence_spans(text, start, end, True) == _sentence_spans(text, start, end)
+
+    check()
+    assert _only_full_stops("Sales grew.\nMore came. Then X. Y. Zhang spoke.")
+    assert not _only_full_stops("Sales grew.\n- 12 firms")
+    assert not _only_full_stops("Sales grew! Then")
+
+
 @pytest.mark.parametrize("text, says", [
     ("The District's officials said", True), ("its central business ZONE grew", True),
     ("district-level leaders met", True), ("the districts", False), ("a district official", False),
