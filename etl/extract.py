@@ -423,7 +423,8 @@ def extract(article: Article) -> Extraction:
                 if indicator is None and label_value:
                     cue = f"{label} is #{rest}"
                     indicator = indicators.classify(cue, fig, paragraph)
-                if indicator is None or _ASPIRATION.search(cue, numbers.lowered(cue)):
+                # An aspiration's match ends at a "#": nothing after the last one is read.
+                if indicator is None or _ASPIRATION.search(cue, numbers.lowered(cue), 0, cue.rfind("#") + 1):
                     continue
                 stated = timeline.stated(sentence_number)
                 if (indicator.key in _STOCK_OF and stated is not None and stated.kind == "stock"
