@@ -277,17 +277,21 @@ class _Timeline:
         self._settled = 0
         self._last_any = self._last_calendar = None
 
+    def _sentence(self, i: int) -> tuple[str, str | None]:
+        """Sentence i and its `numbers.lowered`, a slice of the text's when the text has one."""
+        start, end = self.spans[i]
+        sentence = self._text[start:end]
+        return sentence, numbers.lowered(sentence) if self._lower_text is None else self._lower_text[start:end]
+
     def stated(self, i: int):
         """The period sentence i states, or the earlier one it refers back to, or None."""
         period = self._stated.get(i, _UNKNOWN)
         if period is _UNKNOWN:
-            start, end = self.spans[i]
-            sentence = self._text[start:end]
-            period = periods.find_period(sentence, self._ref)
+            sentence, lower = self._sentence(i)
+            period = periods.find_period(sentence, self._ref, lower)
             if period is not None and self._published and period.start and period.start > self._published:
                 period = None  # "priorities for 2025" in a 2024 article: a plan, not the figure's period
             if period is None:
-                lower = numbers.lowered(sentence) if self._lower_text is None else self._lower_text[start:end]
                 back_reference = _SAME_PERIOD.search(sentence, lower)
                 if back_reference:
                     # "the same period" is whatever was stated last; "the quarter", "the year"
@@ -327,8 +331,8 @@ class _Timeline:
         """The day of an event sentence i names, or None."""
         day = self._days.get(i, _UNKNOWN)
         if day is _UNKNOWN:
-            start, end = self.spans[i]
-            day = self._days[i] = periods.find_event_date(self._text[start:end], self._ref)
+            sentence, lower = self._sentence(i)
+            day = self._days[i] = periods.find_event_date(sentence, self._ref, lower)
         return day
 
     def latest_event_day(self, i: int) -> date | None:

@@ -322,10 +322,17 @@ def _half_or_quarter(groups: _Groups, ref: Reference) -> Period | None:
     return _quarter(groups, ref)
 
 
-def find_period(sentence: str, ref: Reference) -> Period | None:
-    """The period a sentence states, or None when it states none."""
+# A caller's `lowered(sentence)`, when it has one, spares reading the sentence again; None
+# there means the sentence cannot be lower-cased, so a missing one is told apart from None.
+_NOT_GIVEN = object()
+
+
+def find_period(sentence: str, ref: Reference, lower_text: str | None = _NOT_GIVEN) -> Period | None:
+    """The period a sentence states, or None when it states none; `lower_text`, if given, is
+    `lowered(sentence)`."""
     # The patterns search the lower-cased sentence when it can stand for the sentence.
-    lower_text = lowered(sentence)
+    if lower_text is _NOT_GIVEN:
+        lower_text = lowered(sentence)
     lower = sentence.lower() if lower_text is None else lower_text
     # Every year holds "19" or "20", which few sentences do: two substring tests spare most the regex.
     has_year = ("19" in sentence or "20" in sentence) and _ANY_YEAR.search(sentence) is not None
@@ -368,13 +375,15 @@ def _has_digit(text: str) -> bool:
     return len(encoded.translate(None, _DIGITS)) != len(encoded)
 
 
-def find_event_date(sentence: str, ref: Reference) -> date | None:
-    """The date of the event a sentence reports, when it gives one that can be resolved.
+def find_event_date(sentence: str, ref: Reference, lower: str | None = _NOT_GIVEN) -> date | None:
+    """The date of the event a sentence reports, when it gives one that can be resolved;
+    `lower`, if given, is `lowered(sentence)`.
 
     A bare weekday is the one on or before the publication date, or on or after
     it when the sentence speaks of the event in the future tense.
     """
-    lower = lowered(sentence)
+    if lower is _NOT_GIVEN:
+        lower = lowered(sentence)
     if lower is None:
         lower, event_day, future = sentence.lower(), _EVENT_DAY, _FUTURE
         text = sentence

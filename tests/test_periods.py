@@ -382,3 +382,16 @@ def test_days_in_a_month_are_those_calendar_gives():
     for year in (1900, 1999, 2000, 2023, 2024, 2100):
         for month in range(1, 13):
             assert _days_in(year, month) == calendar.monthrange(year, month)[1]
+
+
+@pytest.mark.parametrize("sentence", [row[0] for row in PERIODS] + [row[0] for row in EVENTS] + [
+    "\u212aelvin said FDI rose in 2023 from last year.", "On \u0130STANBUL day, March 5, the expo opened.",
+    "In H1 2024 the ZONE grew.", "Held TODAY in Pudong.", ""])
+def test_a_given_lower_cased_sentence_reads_as_the_one_worked_out(sentence):
+    """extract passes the slice of its lower-cased text; `lowered`'s None means there is none."""
+    from etl.numbers import lowered
+    day = ref("2024-05-10")
+    assert find_period(sentence, day, lowered(sentence)) == find_period(sentence, day)
+    assert find_event_date(sentence, day, lowered(sentence)) == find_event_date(sentence, day)
+    assert find_period(sentence, day, None) == find_period(sentence, day)
+    assert find_event_date(sentence, day, None) == find_event_date(sentence, day)
