@@ -52,11 +52,16 @@ _WHICH_YEAR = rf"(?:(?:of\s+|in\s+)?(?P<y>{_YEAR})|(?:of\s+)?(?P<rel>this|last|t
 
 # Comparisons name a year that is not the figure's period: "up 5 percent from
 # the same period last year". They are blanked before periods are read.
+# Each alternative opens with a word and then looks behind it for the word boundary, so that
+# in lower-cased text the regex engine skips to the few positions holding a first letter
+# (it would try every position of a pattern opening with \b, or with a group of words).
+_COMPARED_TO = (r"\s+(?:the\s+same\s+period\s+(?:of\s+|in\s+)?)?"
+                r"(?:last\s+year|the\s+previous\s+year|the\s+prior\s+year|a\s+year\s+(?:earlier|ago|before)|(?:19|20)\d\d)")
 _COMPARISON = re.compile(
-    r"\b(?:from|over|compared\s+(?:with|to)|than|versus|vs\.?)\s+(?:the\s+same\s+period\s+(?:of\s+|in\s+)?)?"
-    r"(?:last\s+year|the\s+previous\s+year|the\s+prior\s+year|a\s+year\s+(?:earlier|ago|before)|(?:19|20)\d\d)"
-    r"|\bthe\s+same\s+period\s+(?:of\s+|in\s+)?(?:last\s+year|the\s+previous\s+year|(?:19|20)\d\d)"
-    r"|\byear[- ]on[- ]year\b",
+    "|".join(rf"{word}(?<!\w{{{len(word) + 1}}}){after}{_COMPARED_TO}" for word, after in (
+        ("from", ""), ("over", ""), ("compared", r"\s+(?:with|to)"), ("than", ""), ("versus", ""), ("vs", r"\.?")))
+    + r"|the(?<!\w{4})\s+same\s+period\s+(?:of\s+|in\s+)?(?:last\s+year|the\s+previous\s+year|(?:19|20)\d\d)"
+    r"|year(?<!\w{5})[- ]on[- ]year\b",
     re.IGNORECASE | re.ASCII,
 )
 

@@ -395,3 +395,20 @@ def test_a_given_lower_cased_sentence_reads_as_the_one_worked_out(sentence):
     assert find_event_date(sentence, day, lowered(sentence)) == find_event_date(sentence, day)
     assert find_period(sentence, day, None) == find_period(sentence, day)
     assert find_event_date(sentence, day, None) == find_event_date(sentence, day)
+
+
+@pytest.mark.parametrize("text", ["up 3% from last year", "xfrom 2020", "from2020", "Overover 2019", "compared with 2021",
+                                  "comparedwith 2021", "_than a year ago", "vs.2020 vs 2020", "VERSUS the prior year",
+                                  "the same period in 2022", "breathe same period 2022", "year-on-year", "xyear on year",
+                                  "from the same period last year", "Than  the previous year", "over 1999over 2000"])
+def test_comparisons_looked_behind_for_their_word_boundary_match_as_with_it_before(text):
+    import re
+
+    from etl.periods import _COMPARISON, _COMPARISON_LOWER
+    before = re.compile(
+        r"\b(?:from|over|compared\s+(?:with|to)|than|versus|vs\.?)\s+(?:the\s+same\s+period\s+(?:of\s+|in\s+)?)?"
+        r"(?:last\s+year|the\s+previous\s+year|the\s+prior\s+year|a\s+year\s+(?:earlier|ago|before)|(?:19|20)\d\d)"
+        r"|\bthe\s+same\s+period\s+(?:of\s+|in\s+)?(?:last\s+year|the\s+previous\s+year|(?:19|20)\d\d)"
+        r"|\byear[- ]on[- ]year\b", re.IGNORECASE | re.ASCII)
+    for pattern, variant in ((_COMPARISON, text), (_COMPARISON, text.upper()), (_COMPARISON_LOWER, text.lower())):
+        assert [m.span() for m in pattern.finditer(variant)] == [m.span() for m in before.finditer(variant)], variant
