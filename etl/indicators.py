@@ -13,9 +13,10 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import groupby
 from pathlib import Path
 
-from etl.numbers import CaselessPattern, Figure, lowered, required_strings, trie_alternation
+from etl.numbers import CaselessPattern, Figure, _required, lowered, required_strings, trie_alternation
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 UNIT_KIND = {"USD": "money", "sqm": "area", "count": "count", "batches": "count"}
@@ -171,10 +172,15 @@ class _KindCues:
     though no match starts after the text's last `#`; when that is its only
     `#`, the cue is matched instead from the first start that can match,
     behind up to that many characters other than `#` (`_matched_from_reach`).
+
+    A cue let through by the scan often needs other strings too ("set up" and
+    then "regional headquarters"): half the searches are skipped by testing one
+    of each set of strings with `in` first.
     """
     # (cue, the search of its lower-cased regex or its `_matched_from_reach`, its reaches
-    # around `#` (each or None), its rule)
-    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, int | None, Rule], ...]
+    # around `#` (each or None), its other required string sets, its rule)
+    cues: tuple[tuple[CaselessPattern, Callable | None, int | None, int | None, tuple[tuple[str, ...], ...], Rule],
+                 ...]
     # Finds the gates (`_gate`) of the required strings, without overlaps ...
     gate_finder: re.Pattern
     # ... and for each gate, the required strings that may be where it was found, with
@@ -207,12 +213,17 @@ def _cues_for_kind(kind: str) -> _KindCues:
             if not required:
                 nothing |= bit
             if cue.lower_case is None:
-                cues.append((cue, None, None, None, rule))
+                cues.append((cue, None, None, None, (), rule))
                 continue
             reach_before, reach_after = _reaches_around_figure(cue.lower_case.pattern)
             search = (_matched_from_reach(cue.lower_case.pattern, reach_before) if reach_before and reach_after is None
                       else cue.lower_case.search)
-            cues.append((cue, search, reach_before, reach_after, rule))
+            # Strings of one or two characters ("s", "er", "# ") are in most cue texts:
+            # testing them costs more than it skips. A set of fewer strings is tested first:
+            # fewer `in` tests, and a set of one word is more often missing.
+            also_required = tuple(sorted((strings for strings in _string_sets_required(cue.lower_case.pattern)
+                                          if strings != required and min(map(len, strings)) >= 3), key=len))
+            cues.append((cue, search, reach_before, reach_after, also_required, rule))
         of_rule += [(1 << len(cues)) - (1 << first)] * len(rule.cues)
     gates = {required: _gate(required) for required in needing}
     strings_at_gate = {
@@ -222,6 +233,26 @@ def _cues_for_kind(kind: str) -> _KindCues:
         for found in set(gates.values())}
     finder = re.compile(trie_alternation(sorted(strings_at_gate)))
     return _KindCues(tuple(cues), finder, strings_at_gate, nothing, tuple(of_rule))
+
+
+def _string_sets_required(lower_case_source: str) -> list[tuple[str, ...]]:
+    """For each part every match of the regex has (a run of literals, a group, a repeat), the
+    strings one of which every match of that part holds, where it has such strings."""
+    parts = []
+    parsed = _parser.parse(lower_case_source)
+    for literal, items in groupby(parsed.data, key=lambda item: item[0] is _parser.LITERAL):
+        parts += [list(items)] if literal else [[item] for item in items]
+    return [tuple(sorted(found)) for found in map(_required, parts) if found]
+
+
+def _holds_one_of_each(lower: str, string_sets: tuple[tuple[str, ...], ...]) -> bool:
+    for strings in string_sets:
+        for string in strings:
+            if string in lower:
+                break
+        else:
+            return False
+    return True
 
 
 def _matched_from_reach(lower_case_source: str, reach_before: int) -> Callable:
@@ -288,8 +319,10 @@ def _matching_rules(text: str, kind: str) -> tuple[Rule, ...]:
     figure_at, last_hash_at = lower.find("#"), lower.rfind("#")
     while candidates:
         i = (candidates & -candidates).bit_length() - 1
-        cue, find_in_lower, reach_before, reach_after, rule = kind_cues.cues[i]
-        if reach_before is None and reach_after is None:
+        cue, find_in_lower, reach_before, reach_after, also_required, rule = kind_cues.cues[i]
+        if also_required and not _holds_one_of_each(lower, also_required):
+            found = None
+        elif reach_before is None and reach_after is None:
             found = cue.search(text, lower)
         elif figure_at < 0:
             found = None

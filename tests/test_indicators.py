@@ -355,6 +355,8 @@ CUE_TEXTS = [
     "#" + " and more".ljust(60) + "since China's reform and openings",   # a `\b` read just past a cue's width
     # Cues that start a bounded way before `#` are matched from there when the text has one `#`.
     "Established an additional # regional headquarters", "Established an additional #, 12 regional HQs",
+    # Cues whose first required strings are there, but not the others.
+    "Set up # new offices", "# regional offices were set up", "# new policy papers were issued",
     "# firms; established an additional # regional headquarters", "Drew # visitors", "Drew # and # visitors",
 ]
 
@@ -437,3 +439,18 @@ def test_the_gate_scan_finds_every_required_string_even_where_gates_overlap(kind
         expected = sum(1 << i for i, requireds in enumerate(cue_required)
                        if not requireds or any(required in lower for required in requireds))
         assert kind_cues.cues_that_may_match(lower) == expected, (kind, text)
+
+
+@pytest.mark.parametrize("kind", ["count", "money", "area"])
+def test_every_string_set_a_cue_requires_is_in_its_every_match(kind):
+    """A cue is skipped when the text lacks one of each of its other required string
+    sets: each must be in every match found in the cue texts."""
+    from etl.indicators import _cues_for_kind
+    checked = 0
+    for cue, _, _, _, also_required, _ in _cues_for_kind(kind).cues:
+        for text in CUE_TEXTS:
+            for match in cue.lower_case.finditer(text.lower()) if cue.lower_case else ():
+                for strings in also_required:
+                    assert any(string in match.group() for string in strings), (cue.source, text, strings)
+                    checked += 1
+    assert checked
