@@ -13,10 +13,9 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import groupby
 from pathlib import Path
 
-from etl.numbers import CaselessPattern, Figure, _required, lowered, required_strings, trie_alternation
+from etl.numbers import CaselessPattern, Figure, lowered, required_string_sets, required_strings, trie_alternation
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 UNIT_KIND = {"USD": "money", "sqm": "area", "count": "count", "batches": "count"}
@@ -221,7 +220,7 @@ def _cues_for_kind(kind: str) -> _KindCues:
             # Strings of one or two characters ("s", "er", "# ") are in most cue texts:
             # testing them costs more than it skips. A set of fewer strings is tested first:
             # fewer `in` tests, and a set of one word is more often missing.
-            also_required = tuple(sorted((strings for strings in _string_sets_required(cue.lower_case.pattern)
+            also_required = tuple(sorted((strings for strings in required_string_sets(cue.lower_case.pattern)
                                           if strings != required and min(map(len, strings)) >= 3), key=len))
             cues.append((cue, search, reach_before, reach_after, also_required, rule))
         of_rule += [(1 << len(cues)) - (1 << first)] * len(rule.cues)
@@ -233,16 +232,6 @@ def _cues_for_kind(kind: str) -> _KindCues:
         for found in set(gates.values())}
     finder = re.compile(trie_alternation(sorted(strings_at_gate)))
     return _KindCues(tuple(cues), finder, strings_at_gate, nothing, tuple(of_rule))
-
-
-def _string_sets_required(lower_case_source: str) -> list[tuple[str, ...]]:
-    """For each part every match of the regex has (a run of literals, a group, a repeat), the
-    strings one of which every match of that part holds, where it has such strings."""
-    parts = []
-    parsed = _parser.parse(lower_case_source)
-    for literal, items in groupby(parsed.data, key=lambda item: item[0] is _parser.LITERAL):
-        parts += [list(items)] if literal else [[item] for item in items]
-    return [tuple(sorted(found)) for found in map(_required, parts) if found]
 
 
 def _holds_one_of_each(lower: str, string_sets: tuple[tuple[str, ...], ...]) -> bool:

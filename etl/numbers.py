@@ -17,6 +17,7 @@ import re._parser as _parser
 import sys
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import groupby
 
 _FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
@@ -117,6 +118,16 @@ def required_strings(source: str, flags: int = 0) -> tuple[str, ...] | None:
     """
     found = _required(_parser.parse(source, flags))
     return tuple(sorted(found)) if found else None
+
+
+def required_string_sets(source: str, flags: int = 0) -> list[tuple[str, ...]]:
+    """For each part every match of the regex has (a run of literals, a group, a repeat), the
+    strings one of which every match of that part holds, where it has such strings."""
+    parts = []
+    parsed = _parser.parse(source, flags)
+    for literal, items in groupby(parsed.data, key=lambda item: item[0] is _parser.LITERAL):
+        parts += [list(items)] if literal else [[item] for item in items]
+    return [tuple(sorted(found)) for found in map(_required, parts) if found]
 
 
 def _required(items) -> frozenset[str] | None:
