@@ -12,6 +12,7 @@ import csv
 import html
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -140,10 +141,14 @@ def by_year(observations: pd.DataFrame, unit: str) -> go.Figure:
     Columns are read out of the frame once and rows grouped in Python: slicing the
     frame per place and per kind of point cost ~10 ms a trace at thousands of points.
     """
-    years, values, geos = _column(observations, "year"), _column(observations, "value"), _column(observations, "geo")
+    years, geos = _column(observations, "year"), _column(observations, "geo")
     periods, qualifiers = _column(observations, "period_label"), _column(observations, "qualifier")
     articles = _column(observations, "article")
     hover = _hover(observations)
+    # Coordinates go to Plotly as arrays: Plotly deep-copies a figure twice on its way to the
+    # browser, a list number by number, an array whole; and it sends arrays as base64.
+    year_array = observations["year"].to_numpy(dtype=float, na_value=np.nan)
+    value_array = observations["value"].to_numpy(dtype=float, na_value=np.nan)
     rows: dict[tuple[str, bool], list[int]] = {}
     for i, is_series in enumerate(is_series_point(observations).tolist()):
         rows.setdefault((geos[i], bool(is_series)), []).append(i)
@@ -155,7 +160,7 @@ def by_year(observations: pd.DataFrame, unit: str) -> go.Figure:
             if not part:
                 continue
             traces.append({
-                "type": "scatter", "x": [years[i] for i in part], "y": [values[i] for i in part],
+                "type": "scatter", "x": year_array[part], "y": value_array[part],
                 "name": geo if is_series else f"{geo} (part year / event)",
                 "mode": "lines+markers" if is_series else "markers+text",
                 **({} if is_series else {"text": [periods[i] for i in part]}), "textposition": "top center",
