@@ -746,13 +746,6 @@ def read_served(db_path: Path, extractor_version: str) -> Served | None:
     return Served(target, size, articles, build)
 
 
-def read_cached(db_path: Path, extractor_version: str) -> dict[str, dict] | None:
-    """What the served build knows of each article (hash, size, mtime), when its
-    extractor is the current one; None when nothing can be reused."""
-    served = read_served(db_path, extractor_version)
-    return served.articles if served is not None else None
-
-
 def reuse(db_path: Path, article_ids: list[str]) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Articles, facts and unclassified figures of unchanged articles, from the served build."""
     target = current_file(db_path)
