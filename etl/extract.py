@@ -225,8 +225,8 @@ def _only_full_stops(text: str) -> bool:
 
 
 def _sentence_spans(text: str, start: int, end: int, only_full_stops: bool = False) -> list[tuple[int, int]]:
-    """The sentences of text[start:end]; `only_full_stops` when `_only_full_stops(text)`,
-    else text[start:end] is read for other stops (three finds cost more than the split)."""
+    """The sentences of text[start:end]. A caller that knows `_only_full_stops(text)` says so
+    (one test per article); otherwise this paragraph alone is checked for other stops."""
     spans, cursor = [], start
     only_full_stops = only_full_stops or text.find("!", start, end) < 0 and text.find(
         "?", start, end) < 0 and text.find("\n", start, end) < 0
