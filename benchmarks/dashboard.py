@@ -58,7 +58,7 @@ SELECT 'f' || i, 'g' || (i // 10), indicator,
             ELSE make_date(2010 + (i // 20) % 16, 12, 31) END,
        ['exact', 'exact', 'approx', 'at_least'][1 + i % 4],
        CASE WHEN i % 3 = 0 THEN CAST(hash(i) % 400 AS BIGINT) / 10.0 - 20 END,
-       'A generated sentence that stands for the figure ' || i || '.', 0, 5, NULL
+       'A generated sentence that stands for the figure ' || i || '.', 0, 5, NULL, 'In 20'
 FROM pick;
 """
 

@@ -168,9 +168,20 @@ def load_chunk(paths: list[str], today: date) -> Chunk:
                     x.article["content_hash"] if x.article else None, x.warnings) for x in loaded])
     if good:
         chunk.articles = pa.Table.from_pylist([x.article for x in good], schema=warehouse.ARTICLE_ARROW)
-        chunk.facts = _table([f for x in good for f in x.facts], warehouse.FACT_ARROW)
+        chunk.facts = _fact_table(good)
         chunk.figures = _table([f for x in good for f in x.figures], warehouse.FIGURE_ARROW)
     return chunk
+
+
+_EXTRACTED_FACT_ARROW = warehouse.FACT_ARROW.remove(warehouse.FACT_ARROW.get_field_index("figure_text"))
+"""A fact's columns that are attributes of `extract.Fact`."""
+
+
+def _fact_table(loaded: list[Loaded]) -> pa.Table:
+    """The facts of loaded articles, each with the figure as its article writes it."""
+    table = _table([f for x in loaded for f in x.facts], _EXTRACTED_FACT_ARROW)
+    figure_texts = [x.article["text"][f.char_start:f.char_end] for x in loaded for f in x.facts]
+    return table.append_column(warehouse.FACT_ARROW.field("figure_text"), pa.array(figure_texts, pa.string()))
 
 
 def _table(items: list, schema: pa.Schema) -> pa.Table:

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from etl import warehouse
 from etl.articles import read_article
-from etl.build import Chunk, _table, load_chunk
+from etl.build import _EXTRACTED_FACT_ARROW, Chunk, _table, load_chunk
 from etl.extract import extract
 
 ARTICLES = sorted((Path(__file__).parent.parent / "data" / "articles").glob("*.txt"))
@@ -28,8 +28,17 @@ def test_tables_hold_every_field_of_every_fact_and_figure():
     # Nulls in every nullable column, and a value that only a double holds exactly.
     facts.append(replace(facts[0], value=None, area=None, counterpart=None, year=None, period_start=None,
                          period_end=None, yoy_pct=None, value_note=None, original_value=0.1 + 0.2))
-    assert _table(facts, warehouse.FACT_ARROW).equals(_rows(facts, warehouse.FACT_ARROW))
+    assert _table(facts, _EXTRACTED_FACT_ARROW).equals(_rows(facts, _EXTRACTED_FACT_ARROW))
     assert _table(figures, warehouse.FIGURE_ARROW).equals(_rows(figures, warehouse.FIGURE_ARROW))
+
+
+def test_a_workers_facts_carry_the_figure_as_the_article_writes_it():
+    chunk = load_chunk([str(path) for path in ARTICLES[:3]], date.today())
+    texts = dict(zip(chunk.articles["id"].to_pylist(), chunk.articles["text"].to_pylist()))
+    facts = chunk.facts.to_pylist()
+    assert facts and chunk.facts.schema == warehouse.FACT_ARROW
+    assert [f["figure_text"] for f in facts] == [texts[f["article"]][f["char_start"]:f["char_end"]] for f in facts]
+    assert all(any(c.isdigit() for c in f["figure_text"]) for f in facts)
 
 
 def test_no_rows_make_an_empty_table_of_the_same_types():

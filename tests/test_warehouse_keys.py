@@ -29,7 +29,8 @@ def _fact(fact_id: str, article: str) -> dict:
     return {"fact_id": fact_id, "article": article, "indicator": indicator, "value": 12.0, "unit": "count",
             "original_value": 12.0, "original_unit": "count", "geo": "Pudong", "area": None, "counterpart": None,
             "year": 2023, "period_start": None, "period_end": None, "qualifier": "exact", "yoy_pct": None,
-            "sentence": "Pudong 12 firms in 2023.", "char_start": 7, "char_end": 9, "value_note": None}
+            "sentence": "Pudong 12 firms in 2023.", "char_start": 7, "char_end": 9, "value_note": None,
+            "figure_text": "12"}
 
 
 def _write(db, articles, facts):
