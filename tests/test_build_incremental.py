@@ -119,7 +119,7 @@ def test_removed_file_rows_are_gone_and_added_file_rows_are_in(tmp_path, corpus4
     con = warehouse.connect_read(db)
     try:
         for table, key in (("articles", "id"), ("facts", "article"), ("facts_current", "article"),
-                           ("facts_corrected", "article"), ("unclassified_figures", "article")):
+                           ("unclassified_figures", "article")):
             assert con.execute(f"SELECT count(*) FROM {table} WHERE {key} = ?", ["syn_010"]).fetchall() == [(0,)]
         assert con.execute("SELECT count(*) FROM facts_current WHERE article = ?", ["zz_new"]).fetchall()[0][0] > 0
     finally:

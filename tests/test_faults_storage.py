@@ -189,10 +189,12 @@ def _first_build(root: Path) -> tuple[Path, Path, dict]:
 
 @needs_mount
 def test_really_full_disk_fails_the_build_and_keeps_the_served_warehouse():
-    # One build file fits; a second does not.
-    with tmpfs("7m") as root:
+    with tmpfs("16m") as root:
         corpus, db, before = _first_build(root)
         served_bytes = file_bytes(db)
+        # Fill the disk until half a build file fits: the served one stays, a second cannot be written.
+        free = os.statvfs(root).f_bavail * os.statvfs(root).f_frsize
+        (root / "filler").write_bytes(b"\0" * (free - len(served_bytes) // 2))
         result = run_cli("build", "--articles", str(corpus), "--db", str(db), "--quiet")
         assert result.returncode == 1, (result.stdout, result.stderr)
         assert result.stderr.startswith("build failed: ") and "No space left on device" in result.stderr
